@@ -1,0 +1,139 @@
+"""Orders and the people they admit. Status moves live in services/orders.py."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from registration.models.events import MONEY, Event, Extra, Question, TicketType
+from registration.tokens import new_secret
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending", _("Pending payment")
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+    PAID = "paid", _("Paid")
+    EXPIRED = "expired", _("Expired")
+    CANCELED = "canceled", _("Canceled")
+
+
+# The allowed moves (DESIGN.md, "Order statuses and moves"). Only
+# services/orders.py performs them.
+ORDER_TRANSITIONS: dict[str, set[str]] = {
+    OrderStatus.PENDING: {OrderStatus.PAID, OrderStatus.EXPIRED, OrderStatus.CANCELED},
+    OrderStatus.AWAITING_APPROVAL: {OrderStatus.PENDING, OrderStatus.CANCELED},
+    OrderStatus.PAID: {OrderStatus.CANCELED},
+    OrderStatus.EXPIRED: {OrderStatus.PAID, OrderStatus.CANCELED},
+    OrderStatus.CANCELED: set(),
+}
+
+
+class Order(models.Model):
+    event = models.ForeignKey(
+        Event, on_delete=models.PROTECT, related_name="orders", verbose_name=_("event")
+    )
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    secret = models.CharField(max_length=40, default=new_secret, editable=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=OrderStatus.choices, db_index=True
+    )
+    buyer_name = models.CharField(_("buyer name"), max_length=200)
+    buyer_email = models.EmailField(_("buyer e-mail"))
+    buyer_organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    total = models.DecimalField(_("total"), default=Decimal("0.00"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    expires_at = models.DateTimeField(_("hold expires at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        indexes = [models.Index(fields=["event", "status", "expires_at"])]
+
+    def __str__(self):
+        return self.code
+
+
+class Attendee(models.Model):
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="attendees", verbose_name=_("order")
+    )
+    ticket_type = models.ForeignKey(
+        TicketType,
+        on_delete=models.PROTECT,
+        related_name="attendees",
+        verbose_name=_("ticket type"),
+    )
+    badge_name = models.CharField(
+        _("name on badge"), max_length=120, help_text=_("As it should be printed.")
+    )
+    given_name = models.CharField(_("given name"), max_length=100)
+    family_name = models.CharField(_("family name"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    language = models.CharField(
+        _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = CountryField(_("country"), blank=True)
+    price = models.DecimalField(_("ticket price paid"), default=Decimal("0.00"), **MONEY)
+    extras = models.ManyToManyField(
+        Extra,
+        through="AttendeeExtra",
+        related_name="attendees",
+        blank=True,
+        verbose_name=_("extras"),
+    )
+    delegation = models.ForeignKey(
+        "registration.Delegation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("delegation"),
+    )
+    # What the QR code carries: only this secret (DESIGN invariant 5).
+    secret = models.CharField(max_length=40, default=new_secret, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("attendee")
+        verbose_name_plural = _("attendees")
+
+    def __str__(self):
+        return self.badge_name
+
+
+class AttendeeExtra(models.Model):
+    """An extra bought for one attendee, with the price it was sold at."""
+
+    attendee = models.ForeignKey(Attendee, on_delete=models.CASCADE)
+    extra = models.ForeignKey(Extra, on_delete=models.PROTECT)
+    price = models.DecimalField(_("price paid"), default=Decimal("0.00"), **MONEY)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("attendee", "extra", name="attendee_extra_once")
+        ]
+
+
+class Answer(models.Model):
+    attendee = models.ForeignKey(Attendee, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    value = models.TextField(_("answer"), blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("attendee", "question", name="answer_once_per_question")
+        ]
+
+    def __str__(self):
+        return f"{self.question}: {self.value}"

@@ -1,0 +1,132 @@
+"""Staff screens for registration in the Wagtail admin."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    TabbedInterface,
+    ObjectList,
+)
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+
+from registration.admin_forms import EventAdminForm, VoucherAdminForm
+from registration.models import Delegation, Event, Voucher
+
+
+class EventViewSet(ModelViewSet):
+    model = Event
+    icon = "date"
+    menu_label = _("Events")
+    menu_order = 100
+    list_display = ["name", "kind", "starts_at", "city", "capacity"]
+    list_filter = ["kind"]
+    search_fields = ["name", "city", "venue"]
+    ordering = ["starts_at"]
+    inspect_view_enabled = True
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(
+                [
+                    FieldPanel("name"),
+                    FieldRowPanel([FieldPanel("slug"), FieldPanel("kind")]),
+                    MultiFieldPanel(
+                        [
+                            FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
+                            FieldPanel("time_zone"),
+                        ],
+                        heading=_("When"),
+                    ),
+                    MultiFieldPanel(
+                        [
+                            FieldPanel("venue"),
+                            FieldPanel("address"),
+                            FieldRowPanel([FieldPanel("city"), FieldPanel("country")]),
+                        ],
+                        heading=_("Where"),
+                    ),
+                    MultiFieldPanel(
+                        [
+                            FieldRowPanel(
+                                [
+                                    FieldPanel("registration_opens_at"),
+                                    FieldPanel("registration_closes_at"),
+                                ]
+                            ),
+                            FieldRowPanel(
+                                [
+                                    FieldPanel("capacity"),
+                                    FieldPanel("currency"),
+                                    FieldPanel("payment_term_days"),
+                                ]
+                            ),
+                            FieldPanel("contact_email"),
+                        ],
+                        heading=_("Registration"),
+                    ),
+                ],
+                heading=_("Event"),
+            ),
+            ObjectList(
+                [InlinePanel("ticket_types", heading=_("Ticket types"), label=_("Ticket type"))],
+                heading=_("Ticket types"),
+            ),
+            ObjectList(
+                [InlinePanel("extras", heading=_("Extras"), label=_("Extra"))],
+                heading=_("Extras"),
+            ),
+            ObjectList(
+                [InlinePanel("questions", heading=_("Questions"), label=_("Question"))],
+                heading=_("Questions"),
+            ),
+        ],
+        base_form_class=EventAdminForm,
+    )
+
+
+class VoucherViewSet(ModelViewSet):
+    model = Voucher
+    icon = "tag"
+    menu_label = _("Vouchers")
+    menu_order = 200
+    list_display = ["code", "event", "kind", "value", "max_uses", "valid_until"]
+    list_filter = ["event", "kind"]
+    search_fields = ["code", "note"]
+    edit_handler = ObjectList(
+        [
+        FieldPanel("event"),
+        FieldRowPanel([FieldPanel("code"), FieldPanel("kind"), FieldPanel("value")]),
+        FieldPanel("ticket_types"),
+        FieldRowPanel(
+            [FieldPanel("max_uses"), FieldPanel("valid_from"), FieldPanel("valid_until")]
+        ),
+        FieldPanel("unlocks_hidden_tickets"),
+        FieldPanel("note"),
+        ],
+        base_form_class=VoucherAdminForm,
+    )
+
+
+class DelegationViewSet(ModelViewSet):
+    model = Delegation
+    icon = "group"
+    menu_label = _("Delegations")
+    menu_order = 300
+    list_display = ["name", "event", "home_city", "home_country"]
+    list_filter = ["event"]
+    search_fields = ["name", "home_city"]
+    form_fields = ["event", "name", "home_city", "home_country"]
+
+
+class EventsMenuGroup(ModelViewSetGroup):
+    menu_label = _("Events")
+    menu_icon = "date"
+    menu_order = 200
+    items = (EventViewSet("events"), VoucherViewSet("vouchers"), DelegationViewSet("delegations"))
+
+
+@hooks.register("register_admin_viewset")
+def register_events_menu():
+    return EventsMenuGroup()
