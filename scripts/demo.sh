@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# One command: the site with demo data on SQLite, its task worker and its
+# periodic loop, at http://127.0.0.1:8000 (PORT=... to change).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/system-packages.sh
+scripts/venv.sh
+
+export DEBUG=${DEBUG:-true}
+export TASK_BACKEND=${TASK_BACKEND:-db}
+port=${PORT:-8000}
+export SITE_URL=${SITE_URL:-http://localhost:$port}
+
+.venv/bin/python manage.py migrate --no-input -v0
+.venv/bin/python manage.py compilemessages -v0 2>/dev/null || true
+login=$(.venv/bin/python manage.py seed_demo 2>/dev/null | tail -n 1)
+
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+.venv/bin/python manage.py db_worker &
+pids+=($!)
+.venv/bin/python manage.py run_periodic &
+pids+=($!)
+.venv/bin/python manage.py runserver "0.0.0.0:$port" --noreload &
+pids+=($!)
+
+sleep 2
+cat <<MSG
+
+  SCI Events is running on SQLite with demo data.
+  Site:   http://localhost:$port/
+  Event:  http://localhost:$port/events/annual-conference-2027/
+  $login
+  Stop with Ctrl-C.
+
+MSG
+wait -n "${pids[@]}"
