@@ -4,6 +4,7 @@ import io
 import math
 from datetime import date, time
 
+from django.conf import settings as django_settings
 from django.core.files.images import ImageFile
 from wagtail.images import get_image_model
 from wagtail.models import Locale, Page, Site
@@ -25,10 +26,30 @@ from registration.demo_data import DemoCatalogue
 
 SPEAKERS = [
     ("Amara Okonkwo", "Mayor", "City of Enugu", "Enugu, Nigeria"),
-    ("Daniel Reyes", "Director of International Affairs", "City of San Antonio", "San Antonio, USA"),
-    ("Keiko Tanaka", "Sister City Programme Lead", "Kumamoto Prefecture", "Kumamoto, Japan"),
-    ("Léa Fontaine", "Youth Exchange Coordinator", "Ville de Toulouse", "Toulouse, France"),
-    ("Sione Taufa", "Community Development Officer", "Nuku'alofa Town Council", "Nuku'alofa, Tonga"),
+    (
+        "Daniel Reyes",
+        "Director of International Affairs",
+        "City of San Antonio",
+        "San Antonio, USA",
+    ),
+    (
+        "Keiko Tanaka",
+        "Sister City Programme Lead",
+        "Kumamoto Prefecture",
+        "Kumamoto, Japan",
+    ),
+    (
+        "Léa Fontaine",
+        "Youth Exchange Coordinator",
+        "Ville de Toulouse",
+        "Toulouse, France",
+    ),
+    (
+        "Sione Taufa",
+        "Community Development Officer",
+        "Nuku'alofa Town Council",
+        "Nuku'alofa, Tonga",
+    ),
     ("Maria Petrova", "Cultural Attaché", "Sister Cities of Sofia", "Sofia, Bulgaria"),
 ]
 SPONSORS = [
@@ -126,13 +147,20 @@ def _home(locale: Locale) -> HomePage:
     home.save_revision().publish()
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
-        Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="SCI Events")
+        Site.objects.create(
+            hostname="localhost",
+            port=80,
+            root_page=home,
+            is_default_site=True,
+            site_name="SCI Events",
+        )
     elif site.root_page_id != home.pk:
         old_root = site.root_page
         site.root_page = home
         site.site_name = "SCI Events"
         site.save()
-        if old_root.depth == 2 and not old_root.specific_class in {HomePage}:
+        # Wagtail's "Welcome to your new Wagtail site!" placeholder page.
+        if old_root.depth == 2 and old_root.specific_class is Page:
             old_root.delete()
     return home
 
@@ -145,7 +173,13 @@ def _schedule(days: list[tuple[date, str, list[tuple[time, time, str, str]]]]) -
                 "date": day,
                 "title": title,
                 "items": [
-                    {"starts": s, "ends": e, "title": t, "location": loc, "description": ""}
+                    {
+                        "starts": s,
+                        "ends": e,
+                        "title": t,
+                        "location": loc,
+                        "description": "",
+                    }
                     for s, e, t, loc in items
                 ],
             }
@@ -199,23 +233,84 @@ def _conference_body(speakers, sponsors, travel_page) -> list:
             "schedule",
             _schedule(
                 [
-                    (date(2027, 7, 14), "Arrivals and welcome", [
-                        (time(12, 0), time(17, 0), "Registration and badge pick-up", "Main lobby"),
-                        (time(18, 0), time(20, 0), "Welcome reception", "Grand ballroom"),
-                    ]),
-                    (date(2027, 7, 15), "Partnerships", [
-                        (time(9, 0), time(10, 30), "Opening plenary: Bridges that last", "Hall A"),
-                        (time(11, 0), time(12, 30), "Workshops: starting a youth exchange", "Rooms 201–204"),
-                        (time(14, 0), time(17, 0), "Site visit: community gardens of Anacostia", "Coach from the main entrance"),
-                    ]),
-                    (date(2027, 7, 16), "Exchanges that work", [
-                        (time(9, 0), time(10, 30), "Panel: municipal cooperation across the Pacific", "Hall A"),
-                        (time(13, 30), time(16, 0), "Delegation meetings", "Breakout rooms"),
-                        (time(19, 0), time(22, 30), "Awards gala dinner", "Grand ballroom"),
-                    ]),
-                    (date(2027, 7, 17), "Looking ahead", [
-                        (time(9, 30), time(11, 30), "Closing plenary and 2028 host city", "Hall A"),
-                    ]),
+                    (
+                        date(2027, 7, 14),
+                        "Arrivals and welcome",
+                        [
+                            (
+                                time(12, 0),
+                                time(17, 0),
+                                "Registration and badge pick-up",
+                                "Main lobby",
+                            ),
+                            (
+                                time(18, 0),
+                                time(20, 0),
+                                "Welcome reception",
+                                "Grand ballroom",
+                            ),
+                        ],
+                    ),
+                    (
+                        date(2027, 7, 15),
+                        "Partnerships",
+                        [
+                            (
+                                time(9, 0),
+                                time(10, 30),
+                                "Opening plenary: Bridges that last",
+                                "Hall A",
+                            ),
+                            (
+                                time(11, 0),
+                                time(12, 30),
+                                "Workshops: starting a youth exchange",
+                                "Rooms 201–204",
+                            ),
+                            (
+                                time(14, 0),
+                                time(17, 0),
+                                "Site visit: community gardens of Anacostia",
+                                "Coach from the main entrance",
+                            ),
+                        ],
+                    ),
+                    (
+                        date(2027, 7, 16),
+                        "Exchanges that work",
+                        [
+                            (
+                                time(9, 0),
+                                time(10, 30),
+                                "Panel: municipal cooperation across the Pacific",
+                                "Hall A",
+                            ),
+                            (
+                                time(13, 30),
+                                time(16, 0),
+                                "Delegation meetings",
+                                "Breakout rooms",
+                            ),
+                            (
+                                time(19, 0),
+                                time(22, 30),
+                                "Awards gala dinner",
+                                "Grand ballroom",
+                            ),
+                        ],
+                    ),
+                    (
+                        date(2027, 7, 17),
+                        "Looking ahead",
+                        [
+                            (
+                                time(9, 30),
+                                time(11, 30),
+                                "Closing plenary and 2028 host city",
+                                "Hall A",
+                            ),
+                        ],
+                    ),
                 ]
             ),
         ),
@@ -243,7 +338,13 @@ def _conference_body(speakers, sponsors, travel_page) -> list:
 
 def _youth_body(speakers) -> list:
     return [
-        ("heading", {"text": "Fifty young leaders, one week, a world of partner cities", "level": "h2"}),
+        (
+            "heading",
+            {
+                "text": "Fifty young leaders, one week, a world of partner cities",
+                "level": "h2",
+            },
+        ),
         (
             "paragraph",
             RichText(
@@ -259,17 +360,54 @@ def _youth_body(speakers) -> list:
             "schedule",
             _schedule(
                 [
-                    (date(2027, 6, 21), "Arrival", [
-                        (time(14, 0), time(17, 0), "Check-in at the residence halls", "North hall"),
-                        (time(18, 30), time(20, 0), "Welcome dinner and team draw", "Dining commons"),
-                    ]),
-                    (date(2027, 6, 22), "Leadership labs", [
-                        (time(9, 0), time(12, 0), "Lab: leading across cultures", "Room 110"),
-                        (time(13, 30), time(16, 30), "Community project kick-off", "Atrium"),
-                    ]),
-                    (date(2027, 6, 25), "Showcase", [
-                        (time(9, 0), time(12, 0), "Team presentations to city leaders", "Auditorium"),
-                    ]),
+                    (
+                        date(2027, 6, 21),
+                        "Arrival",
+                        [
+                            (
+                                time(14, 0),
+                                time(17, 0),
+                                "Check-in at the residence halls",
+                                "North hall",
+                            ),
+                            (
+                                time(18, 30),
+                                time(20, 0),
+                                "Welcome dinner and team draw",
+                                "Dining commons",
+                            ),
+                        ],
+                    ),
+                    (
+                        date(2027, 6, 22),
+                        "Leadership labs",
+                        [
+                            (
+                                time(9, 0),
+                                time(12, 0),
+                                "Lab: leading across cultures",
+                                "Room 110",
+                            ),
+                            (
+                                time(13, 30),
+                                time(16, 30),
+                                "Community project kick-off",
+                                "Atrium",
+                            ),
+                        ],
+                    ),
+                    (
+                        date(2027, 6, 25),
+                        "Showcase",
+                        [
+                            (
+                                time(9, 0),
+                                time(12, 0),
+                                "Team presentations to city leaders",
+                                "Auditorium",
+                            ),
+                        ],
+                    ),
                 ]
             ),
         ),
@@ -280,6 +418,9 @@ def _youth_body(speakers) -> list:
 def seed_pages(catalogue: DemoCatalogue) -> HomePage:
     """Create or update the page tree with its demo content; returns the home page."""
     locale = Locale.get_default()
+    # Editors can translate pages into every site language from the admin.
+    for language_code, _name in django_settings.LANGUAGES:
+        Locale.objects.get_or_create(language_code=language_code)
     home = _home(locale)
     speakers = _speakers(locale)
     sponsors = _sponsors(locale)
@@ -301,12 +442,15 @@ def seed_pages(catalogue: DemoCatalogue) -> HomePage:
         intro="Sister Cities International links communities across borders through citizen diplomacy.",
         body=[
             ("heading", {"text": "A network of communities", "level": "h2"}),
-            ("paragraph", RichText(
-                "<p>Founded in 1956 at President Eisenhower's White House summit on citizen "
-                "diplomacy, Sister Cities International supports partnerships between "
-                "communities in the United States and around the world: cities, counties and "
-                "states that run exchanges in education, culture, business and humanitarian aid.</p>"
-            )),
+            (
+                "paragraph",
+                RichText(
+                    "<p>Founded in 1956 at President Eisenhower's White House summit on citizen "
+                    "diplomacy, Sister Cities International supports partnerships between "
+                    "communities in the United States and around the world: cities, counties and "
+                    "states that run exchanges in education, culture, business and humanitarian aid.</p>"
+                ),
+            ),
         ],
     )
     travel = _child(
@@ -318,15 +462,21 @@ def seed_pages(catalogue: DemoCatalogue) -> HomePage:
         intro="Everything a delegation travelling from abroad needs to know.",
         body=[
             ("heading", {"text": "Invitation letters", "level": "h2"}),
-            ("paragraph", RichText(
-                "<p>Registered delegates who need a visa can request an invitation letter "
-                "from their delegation leader. Apply early: some consulates need eight weeks.</p>"
-            )),
+            (
+                "paragraph",
+                RichText(
+                    "<p>Registered delegates who need a visa can request an invitation letter "
+                    "from their delegation leader. Apply early: some consulates need eight weeks.</p>"
+                ),
+            ),
             ("heading", {"text": "Airport pick-up", "level": "h2"}),
-            ("paragraph", RichText(
-                "<p>Volunteers meet arriving delegations at Washington Dulles and Reagan National "
-                "airports on July 13 and 14. Tell us your flight when you register.</p>"
-            )),
+            (
+                "paragraph",
+                RichText(
+                    "<p>Volunteers meet arriving delegations at Washington Dulles and Reagan National "
+                    "airports on July 13 and 14. Tell us your flight when you register.</p>"
+                ),
+            ),
         ],
     )
     conference = _child(
@@ -364,12 +514,24 @@ def seed_pages(catalogue: DemoCatalogue) -> HomePage:
     )
     news_image = _hero_image("News banner", "news")
     for slug, title, day, intro in [
-        ("registration-opens-2027", "Registration opens for the 2027 Annual Conference", date(2026, 10, 1),
-         "Member cities register at the member rate; early registration saves 15% until March 31."),
-        ("seven-for-seventy", "7 for 70: three new Pacific Islands partnerships signed", date(2026, 9, 12),
-         "Communities in Tonga, Fiji and Samoa join the initiative for seven new US–Pacific partnerships."),
-        ("youth-summit-applications", "Applications open for the Youth Leadership Summit", date(2026, 11, 2),
-         "Fifty places for delegates aged 14 to 18, nominated by their sister city programmes."),
+        (
+            "registration-opens-2027",
+            "Registration opens for the 2027 Annual Conference",
+            date(2026, 10, 1),
+            "Member cities register at the member rate; early registration saves 15% until March 31.",
+        ),
+        (
+            "seven-for-seventy",
+            "7 for 70: three new Pacific Islands partnerships signed",
+            date(2026, 9, 12),
+            "Communities in Tonga, Fiji and Samoa join the initiative for seven new US–Pacific partnerships.",
+        ),
+        (
+            "youth-summit-applications",
+            "Applications open for the Youth Leadership Summit",
+            date(2026, 11, 2),
+            "Fifty places for delegates aged 14 to 18, nominated by their sister city programmes.",
+        ),
     ]:
         _child(
             news,
@@ -388,11 +550,16 @@ def seed_pages(catalogue: DemoCatalogue) -> HomePage:
         title="Code of conduct",
         show_in_menus=False,
         intro="Respect, safety and inclusion at every SCI event.",
-        body=[("paragraph", RichText(
-            "<p>Everyone at an SCI event — delegates, speakers, volunteers and staff — treats "
-            "others with respect. Harassment of any kind is not tolerated. Youth delegates are "
-            "supervised by chaperones at all times.</p>"
-        ))],
+        body=[
+            (
+                "paragraph",
+                RichText(
+                    "<p>Everyone at an SCI event — delegates, speakers, volunteers and staff — treats "
+                    "others with respect. Harassment of any kind is not tolerated. Youth delegates are "
+                    "supervised by chaperones at all times.</p>"
+                ),
+            )
+        ],
     )
     _child(home, SearchPage, "search", title="Search", show_in_menus=False)
 
@@ -403,6 +570,8 @@ def seed_pages(catalogue: DemoCatalogue) -> HomePage:
     settings.footer_text = "Sister Cities International is a nonprofit citizen diplomacy network creating and strengthening partnerships between communities in the United States and around the world."
     settings.facebook_url = "https://www.facebook.com/SisterCitiesInternational"
     settings.instagram_url = "https://www.instagram.com/sistercitiesintl"
-    settings.linkedin_url = "https://www.linkedin.com/company/sister-cities-international"
+    settings.linkedin_url = (
+        "https://www.linkedin.com/company/sister-cities-international"
+    )
     settings.save()
     return home

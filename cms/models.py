@@ -30,9 +30,19 @@ class HomePage(Page):
     )
     body = StreamField(BodyBlock(), blank=True, verbose_name=_("body"))
 
-    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("hero_image"), FieldPanel("body")]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("hero_image"),
+        FieldPanel("body"),
+    ]
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["cms.EventIndexPage", "cms.NewsIndexPage", "cms.StandardPage", "cms.SearchPage"]
+    subpage_types = [
+        "cms.EventIndexPage",
+        "cms.NewsIndexPage",
+        "cms.StandardPage",
+        "cms.SearchPage",
+    ]
     max_count_per_parent = 1
     template = "cms/home_page.html"
 
@@ -58,7 +68,9 @@ class HomePage(Page):
 
 
 class EventIndexPage(Page):
-    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+    intro = RichTextField(
+        _("introduction"), blank=True, features=["bold", "italic", "link"]
+    )
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["cms.HomePage"]
@@ -109,7 +121,11 @@ class EventPage(Page):
         FieldPanel("hero_image"),
         FieldPanel("body"),
     ]
-    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("intro"),
+        index.SearchField("body"),
+    ]
     parent_page_types = ["cms.EventIndexPage"]
     subpage_types = ["cms.StandardPage"]
     template = "cms/event_page.html"
@@ -129,7 +145,11 @@ class StandardPage(Page):
     body = StreamField(BodyBlock(), blank=True, verbose_name=_("body"))
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
-    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("intro"),
+        index.SearchField("body"),
+    ]
     parent_page_types = ["cms.HomePage", "cms.StandardPage", "cms.EventPage"]
     subpage_types = ["cms.StandardPage"]
     template = "cms/standard_page.html"
@@ -139,7 +159,9 @@ class StandardPage(Page):
 
 
 class NewsIndexPage(Page):
-    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+    intro = RichTextField(
+        _("introduction"), blank=True, features=["bold", "italic", "link"]
+    )
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["cms.HomePage"]
@@ -152,7 +174,11 @@ class NewsIndexPage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["articles"] = (
-            NewsPage.objects.child_of(self).live().public().select_related("image").order_by("-date")
+            NewsPage.objects.child_of(self)
+            .live()
+            .public()
+            .select_related("image")
+            .order_by("-date")
         )
         return context
 
@@ -177,7 +203,11 @@ class NewsPage(Page):
         FieldPanel("image"),
         FieldPanel("body"),
     ]
-    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("intro"),
+        index.SearchField("body"),
+    ]
     parent_page_types = ["cms.NewsIndexPage"]
     subpage_types = []
     template = "cms/news_page.html"
@@ -258,7 +288,9 @@ class Sponsor(TranslatableMixin, models.Model):
         PARTNER = "partner", _("Partner")
 
     name = models.CharField(_("name"), max_length=120)
-    level = models.CharField(_("level"), max_length=20, choices=Level.choices, default=Level.PARTNER)
+    level = models.CharField(
+        _("level"), max_length=20, choices=Level.choices, default=Level.PARTNER
+    )
     url = models.URLField(_("website"), blank=True)
     logo = models.ForeignKey(
         "wagtailimages.Image",
@@ -269,7 +301,12 @@ class Sponsor(TranslatableMixin, models.Model):
         verbose_name=_("logo"),
     )
 
-    panels = [FieldPanel("name"), FieldPanel("level"), FieldPanel("url"), FieldPanel("logo")]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("level"),
+        FieldPanel("url"),
+        FieldPanel("logo"),
+    ]
 
     class Meta(TranslatableMixin.Meta):
         ordering = ["level", "name"]

@@ -12,7 +12,9 @@ class EventAdminForm(WagtailAdminModelForm):
         cleaned = super().clean()
         own_ticket_types = set()
         if self.instance.pk:
-            own_ticket_types = set(self.instance.ticket_types.values_list("pk", flat=True))
+            own_ticket_types = set(
+                self.instance.ticket_types.values_list("pk", flat=True)
+            )
         for question_form in self.formsets.get("questions", {}).forms:
             chosen = question_form.cleaned_data.get("ticket_types") or []
             if any(ticket_type.pk not in own_ticket_types for ticket_type in chosen):

@@ -25,7 +25,9 @@ from registration.models import (
 CONFERENCE_SLUG = "annual-conference-2027"
 YOUTH_SUMMIT_SLUG = "youth-leadership-summit-2027"
 
-DIETARY_CHOICES = "No special diet\nVegetarian\nVegan\nHalal\nKosher\nGluten-free\nOther"
+DIETARY_CHOICES = (
+    "No special diet\nVegetarian\nVegan\nHalal\nKosher\nGluten-free\nOther"
+)
 SHIRT_SIZES = "XS\nS\nM\nL\nXL\nXXL"
 
 
@@ -39,7 +41,9 @@ def _local(tz: str, *args: int) -> datetime:
     return datetime(*args, tzinfo=ZoneInfo(tz))
 
 
-def _upsert_children(model, event: Event, key: str, rows: list[dict]) -> dict[str, object]:
+def _upsert_children(
+    model, event: Event, key: str, rows: list[dict]
+) -> dict[str, object]:
     created = {}
     for order, row in enumerate(rows):
         obj, _ = model.objects.update_or_create(

@@ -84,7 +84,9 @@ def get_availability(
 
     remaining_by_ticket_type: dict[int, int | None] = {}
     for ticket_type in ticket_types:
-        own = _remaining(ticket_type.capacity, held_by_ticket_type.get(ticket_type.pk, 0))
+        own = _remaining(
+            ticket_type.capacity, held_by_ticket_type.get(ticket_type.pk, 0)
+        )
         if ticket_type.counts_toward_event_capacity and event_remaining is not None:
             own = event_remaining if own is None else min(own, event_remaining)
         remaining_by_ticket_type[ticket_type.pk] = own
@@ -204,9 +206,13 @@ def get_event_sales(event: Event, *, now: datetime | None = None) -> EventSales:
         state = event_state
     elif any(offer.on_sale for offer in offers):
         state = SalesState.OPEN
-    elif offers and all(
-        offer.state in {SalesState.SOLD_OUT, SalesState.CLOSED} for offer in offers
-    ) and any(offer.state == SalesState.SOLD_OUT for offer in offers):
+    elif (
+        offers
+        and all(
+            offer.state in {SalesState.SOLD_OUT, SalesState.CLOSED} for offer in offers
+        )
+        and any(offer.state == SalesState.SOLD_OUT for offer in offers)
+    ):
         state = SalesState.SOLD_OUT
     elif any(offer.state == SalesState.NOT_YET_OPEN for offer in offers):
         state = SalesState.NOT_YET_OPEN

@@ -7,8 +7,8 @@ from wagtail.admin.panels import (
     FieldRowPanel,
     InlinePanel,
     MultiFieldPanel,
-    TabbedInterface,
     ObjectList,
+    TabbedInterface,
 )
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
@@ -34,7 +34,9 @@ class EventViewSet(ModelViewSet):
                     FieldRowPanel([FieldPanel("slug"), FieldPanel("kind")]),
                     MultiFieldPanel(
                         [
-                            FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
+                            FieldRowPanel(
+                                [FieldPanel("starts_at"), FieldPanel("ends_at")]
+                            ),
                             FieldPanel("time_zone"),
                         ],
                         heading=_("When"),
@@ -70,7 +72,13 @@ class EventViewSet(ModelViewSet):
                 heading=_("Event"),
             ),
             ObjectList(
-                [InlinePanel("ticket_types", heading=_("Ticket types"), label=_("Ticket type"))],
+                [
+                    InlinePanel(
+                        "ticket_types",
+                        heading=_("Ticket types"),
+                        label=_("Ticket type"),
+                    )
+                ],
                 heading=_("Ticket types"),
             ),
             ObjectList(
@@ -96,14 +104,20 @@ class VoucherViewSet(ModelViewSet):
     search_fields = ["code", "note"]
     edit_handler = ObjectList(
         [
-        FieldPanel("event"),
-        FieldRowPanel([FieldPanel("code"), FieldPanel("kind"), FieldPanel("value")]),
-        FieldPanel("ticket_types"),
-        FieldRowPanel(
-            [FieldPanel("max_uses"), FieldPanel("valid_from"), FieldPanel("valid_until")]
-        ),
-        FieldPanel("unlocks_hidden_tickets"),
-        FieldPanel("note"),
+            FieldPanel("event"),
+            FieldRowPanel(
+                [FieldPanel("code"), FieldPanel("kind"), FieldPanel("value")]
+            ),
+            FieldPanel("ticket_types"),
+            FieldRowPanel(
+                [
+                    FieldPanel("max_uses"),
+                    FieldPanel("valid_from"),
+                    FieldPanel("valid_until"),
+                ]
+            ),
+            FieldPanel("unlocks_hidden_tickets"),
+            FieldPanel("note"),
         ],
         base_form_class=VoucherAdminForm,
     )
@@ -124,7 +138,11 @@ class EventsMenuGroup(ModelViewSetGroup):
     menu_label = _("Events")
     menu_icon = "date"
     menu_order = 200
-    items = (EventViewSet("events"), VoucherViewSet("vouchers"), DelegationViewSet("delegations"))
+    items = (
+        EventViewSet("events"),
+        VoucherViewSet("vouchers"),
+        DelegationViewSet("delegations"),
+    )
 
 
 @hooks.register("register_admin_viewset")

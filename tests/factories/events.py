@@ -19,7 +19,9 @@ class EventFactory(factory.django.DjangoModelFactory):
     city = "Washington"
     country = "US"
     currency = "USD"
-    registration_opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    registration_opens_at = factory.LazyFunction(
+        lambda: timezone.now() - timedelta(days=1)
+    )
     registration_closes_at = factory.LazyAttribute(lambda o: o.starts_at)
 
 
