@@ -253,16 +253,23 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
+# Hashed, compressed file names need `collectstatic` first; development and
+# tests serve the files as they are.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", default=not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if STATIC_MANIFEST
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
+# WhiteNoise serves from STATIC_ROOT, and from the source folders until
+# collectstatic has run (it warns about a missing folder, so make it).
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # --- E-mail ---------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

@@ -13,5 +13,6 @@ os.environ["DEBUG"] = "false"
 os.environ["TASK_BACKEND"] = "immediate"
 os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
 os.environ["SECURE_SSL_REDIRECT"] = "false"
+os.environ["STATIC_MANIFEST"] = "false"
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.pop("REDIS_URL", None)
