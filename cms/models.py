@@ -56,6 +56,7 @@ class HomePage(Page):
             .public()
             .filter(locale=self.locale, event__ends_at__gte=timezone.now())
             .select_related("event", "hero_image")
+            .prefetch_related("hero_image__renditions")
             .order_by("event__starts_at")[:3]
         )
         context["latest_news"] = (
@@ -87,6 +88,7 @@ class EventIndexPage(Page):
             .live()
             .public()
             .select_related("event", "hero_image")
+            .prefetch_related("hero_image__renditions")
             .order_by("event__starts_at")
         )
         now = timezone.now()
@@ -178,6 +180,7 @@ class NewsIndexPage(Page):
             .live()
             .public()
             .select_related("image")
+            .prefetch_related("image__renditions")
             .order_by("-date")
         )
         return context
