@@ -94,7 +94,16 @@ class EventViewSet(ModelViewSet):
     )
 
 
-class VoucherViewSet(ModelViewSet):
+class WithEventColumn:
+    """Listings that show each row's event load the events in the same query."""
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(
+            queryset=self.model.objects.select_related("event"), **kwargs
+        )
+
+
+class VoucherViewSet(WithEventColumn, ModelViewSet):
     model = Voucher
     icon = "tag"
     menu_label = _("Vouchers")
@@ -123,7 +132,7 @@ class VoucherViewSet(ModelViewSet):
     )
 
 
-class DelegationViewSet(ModelViewSet):
+class DelegationViewSet(WithEventColumn, ModelViewSet):
     model = Delegation
     icon = "group"
     menu_label = _("Delegations")

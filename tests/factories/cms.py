@@ -1,8 +1,8 @@
 """Page-tree helpers for the CMS tests: a real Wagtail tree under the root page."""
 
+import json
 from datetime import date
 
-import pytest
 from wagtail.models import Locale, Page, Site
 
 from cms.models import (
@@ -14,25 +14,6 @@ from cms.models import (
     SearchPage,
     StandardPage,
 )
-
-
-@pytest.fixture
-def plain_static_files(settings, tmp_path):
-    """Serve static files without the production manifest, which tests do not build.
-
-    With DEBUG off the settings pick WhiteNoise's manifest storage, whose
-    `{% static %}` fails for files `collectstatic` never saw, and WhiteNoise
-    warns (an error under filterwarnings) when STATIC_ROOT does not exist.
-    """
-    static_root = tmp_path / "static"
-    static_root.mkdir()
-    settings.STATIC_ROOT = static_root
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
-    }
 
 
 def add_child(parent: Page, page: Page) -> Page:
@@ -102,3 +83,58 @@ def search_page(home: HomePage) -> SearchPage:
 
 def locale(language_code: str) -> Locale:
     return Locale.objects.get_or_create(language_code=language_code)[0]
+
+
+BLOCK_KINDS = ("heading", "paragraph", "quote", "call_to_action", "schedule")
+
+
+def body_block(kind: str, n: int = 0, *, link_to: Page | None = None) -> dict:
+    """One StreamField block in its stored JSON form (no images).
+
+    A call to action links to `link_to` when given, else to an outside address.
+    """
+    values = {
+        "heading": {"text": f"Section {n}", "level": "h2"},
+        "paragraph": f"<p>Paragraph {n} about <b>citizen diplomacy</b>.</p>",
+        "quote": {"text": f"Quote {n}", "attribution": "A delegate"},
+        "call_to_action": {
+            "title": f"Join us {n}",
+            "text": "Bring your delegation.",
+            "button_label": "Register",
+            "page": link_to.pk if link_to else None,
+            "url": "" if link_to else "https://events.example.org/register/",
+        },
+        "schedule": {
+            "heading": "Programme",
+            "days": [
+                {
+                    "date": "2027-07-15",
+                    "title": "Opening day",
+                    "items": [
+                        {
+                            "starts": "09:00:00",
+                            "ends": "10:00:00",
+                            "title": f"Opening plenary {n}",
+                            "location": "Hall A",
+                            "description": "",
+                        },
+                        {
+                            "starts": "10:30:00",
+                            "ends": None,
+                            "title": "Workshops",
+                            "location": "",
+                            "description": "Choose one.",
+                        },
+                    ],
+                }
+            ],
+        },
+    }
+    return {"type": kind, "value": values[kind]}
+
+
+def body(count: int, *, kinds: tuple[str, ...] = BLOCK_KINDS, link_to=None) -> str:
+    """`count` blocks cycling through `kinds`, as StreamField accepts them."""
+    return json.dumps(
+        [body_block(kinds[n % len(kinds)], n, link_to=link_to) for n in range(count)]
+    )

@@ -1,0 +1,98 @@
+import os
+import secrets
+import subprocess
+import sys
+from copy import deepcopy
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteDatabaseWrapper
+
+BASE_DIR = Path(settings.BASE_DIR)
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "ALLOWED_HOSTS": "events.example.org",
+    "SITE_URL": "https://events.example.org",
+}
+# Set for the test run by tests/environment.py; a production start-up has none of them.
+TEST_ONLY_VARIABLES = {
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "SITE_URL",
+    "SECURE_SSL_REDIRECT",
+    "TASK_BACKEND",
+    "EMAIL_BACKEND",
+    "DJANGO_SETTINGS_MODULE",
+}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """Run manage.py in a fresh interpreter with the given environment on top."""
+    base = {k: v for k, v in os.environ.items() if k not in TEST_ONLY_VARIABLES}
+    return subprocess.run(  # noqa: S603 (our own manage.py, fixed arguments)
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_deploy_check_is_clean_with_production_settings():
+    result = manage(
+        "check", "--deploy", SECRET_KEY=secrets.token_urlsafe(50)[:50], **PRODUCTION_ENV
+    )
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "WARNINGS" not in output
+    assert "System check identified no issues (0 silenced)." in output
+
+
+def test_missing_secret_key_stops_start_up_when_debug_is_off():
+    result = manage("check", **PRODUCTION_ENV)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is not set." in result.stderr
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite",
+    reason="journal_mode is a SQLite setting; PostgreSQL has no equivalent",
+)
+def test_sqlite_connections_use_wal_and_enforce_foreign_keys(
+    tmp_path, django_db_blocker
+):
+    # The test database lives in memory, where SQLite ignores WAL; open a file
+    # database with the same connection settings instead.
+    settings_dict = deepcopy(connection.settings_dict)
+    settings_dict["NAME"] = str(tmp_path / "wal.sqlite3")
+    wrapper = SQLiteDatabaseWrapper(settings_dict, alias="wal_check")
+    try:
+        with django_db_blocker.unblock(), wrapper.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            journal_mode = cursor.fetchone()[0]
+            cursor.execute("PRAGMA foreign_keys")
+            foreign_keys = cursor.fetchone()[0]
+            cursor.execute("PRAGMA synchronous")
+            synchronous = cursor.fetchone()[0]
+    finally:
+        wrapper.close()
+
+    assert journal_mode == "wal"
+    assert foreign_keys == 1
+    assert synchronous == 1  # NORMAL
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite",
+    reason="transaction modes are a SQLite setting",
+)
+def test_sqlite_transactions_take_the_write_lock_at_begin():
+    assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert connection.settings_dict["OPTIONS"]["timeout"] == 3
