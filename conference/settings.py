@@ -306,11 +306,17 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Integrations send a staff user's API token (stored hashed, see
+    # registration.models.access); staff tools in the browser use the session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "registration.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # One error shape: {"code", "detail", "errors": {"dotted.field": [...]}}.
+    "EXCEPTION_HANDLER": "registration.api.exceptions.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SCI Events API",
@@ -318,6 +324,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["conference.schema.only_public_api"],
+    # /api/docs/ loads Swagger UI from static/vendor/swagger-ui/ (no CDN): it
+    # works offline and under a strict CSP.
+    "SWAGGER_UI_DIST": STATIC_URL + "vendor/swagger-ui",
+    "SWAGGER_UI_FAVICON_HREF": STATIC_URL + "vendor/swagger-ui/favicon-32x32.png",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"LanguageEnum": [code for code, _name in LANGUAGES]},
 }
 
 LOGGING = {

@@ -14,6 +14,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/setlang/", set_language, name="set_language"),
     path("sitemap.xml", sitemap),
+    # REST API v1, its OpenAPI schema (/api/schema/) and docs (/api/docs/).
+    path("api/", include("registration.api.urls")),
 ]
 
 if settings.DEBUG:

@@ -225,3 +225,120 @@ def get_event_sales(event: Event, *, now: datetime | None = None) -> EventSales:
         extras=[(extra, availability.for_extra(extra)) for extra in extras],
         availability=availability,
     )
+
+
+def get_offered_places(
+    event: Event, *, now: datetime | None = None, exclude_entry_id: int | None = None
+) -> dict[int, int]:
+    """Seats reserved by open waiting-list offers, by ticket type id.
+
+    Those seats are free in `get_availability` but only the person offered
+    them may buy them until the offer runs out.
+    """
+    from django.db.models import Sum
+
+    from registration.models import WaitingListEntry, WaitingListStatus
+
+    now = now or timezone.now()
+    offers = WaitingListEntry.objects.filter(
+        event=event, status=WaitingListStatus.OFFERED, offer_expires_at__gt=now
+    )
+    if exclude_entry_id is not None:
+        offers = offers.exclude(pk=exclude_entry_id)
+    return dict(
+        offers.values_list("ticket_type").annotate(places=Sum("quantity")).order_by()
+    )
+
+
+def get_seats_for_sale(
+    event: Event,
+    *,
+    ticket_types: list[TicketType] | None = None,
+    extras: list[Extra] | None = None,
+    now: datetime | None = None,
+    exclude_offer_id: int | None = None,
+) -> Availability:
+    """Like `get_availability`, less the seats held for waiting-list offers.
+
+    What placement checks under its locks and what the API shows as seats left.
+    """
+    now = now or timezone.now()
+    if ticket_types is None:
+        ticket_types = list(event.ticket_types.all())
+    availability = get_availability(
+        event, ticket_types=ticket_types, extras=extras, now=now
+    )
+    offered = get_offered_places(event, now=now, exclude_entry_id=exclude_offer_id)
+    if not offered:
+        return availability
+    counting = {tt.pk for tt in ticket_types if tt.counts_toward_event_capacity}
+    event_held = availability.event_held + sum(
+        n for pk, n in offered.items() if pk in counting
+    )
+    event_remaining = _remaining(event.capacity, event_held)
+    held_by_ticket_type = dict(availability.held_by_ticket_type)
+    for pk, n in offered.items():
+        held_by_ticket_type[pk] = held_by_ticket_type.get(pk, 0) + n
+    remaining_by_ticket_type: dict[int, int | None] = {}
+    for ticket_type in ticket_types:
+        own = _remaining(
+            ticket_type.capacity, held_by_ticket_type.get(ticket_type.pk, 0)
+        )
+        if ticket_type.counts_toward_event_capacity and event_remaining is not None:
+            own = event_remaining if own is None else min(own, event_remaining)
+        remaining_by_ticket_type[ticket_type.pk] = own
+    return Availability(
+        event_held=event_held,
+        event_remaining=event_remaining,
+        ticket_types=remaining_by_ticket_type,
+        extras=availability.extras,
+        held_by_ticket_type=held_by_ticket_type,
+        held_by_extra=availability.held_by_extra,
+    )
+
+
+@dataclass(frozen=True)
+class CatalogueItem:
+    """A ticket type or extra with its seats left for sale and its sales state."""
+
+    item: TicketType | Extra
+    remaining: int | None
+    state: SalesState
+
+
+def get_event_catalogue(
+    event: Event, *, now: datetime | None = None
+) -> tuple[list[CatalogueItem], list[CatalogueItem], Availability]:
+    """Every ticket type (hidden ones too) and extra with seats left, for staff and the API.
+
+    Seats left exclude places held for waiting-list offers (`get_seats_for_sale`).
+    """
+    now = now or timezone.now()
+    ticket_types = list(event.ticket_types.all())
+    extras = list(event.extras.all())
+    seats = get_seats_for_sale(event, ticket_types=ticket_types, extras=extras, now=now)
+    event_state = _window_state(
+        now, event.registration_opens_at, event.registration_closes_at
+    )
+
+    def state_of(item, remaining):
+        state = event_state
+        if state == SalesState.OPEN:
+            state = _window_state(now, item.available_from, item.available_until)
+        if state == SalesState.OPEN and remaining == 0:
+            state = SalesState.SOLD_OUT
+        return state
+
+    tickets = [
+        CatalogueItem(
+            tt, seats.for_ticket_type(tt), state_of(tt, seats.for_ticket_type(tt))
+        )
+        for tt in ticket_types
+    ]
+    extra_items = [
+        CatalogueItem(
+            extra, seats.for_extra(extra), state_of(extra, seats.for_extra(extra))
+        )
+        for extra in extras
+    ]
+    return tickets, extra_items, seats

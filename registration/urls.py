@@ -2,10 +2,27 @@
 
 from django.urls import path
 
-from registration.views import checkout
+from registration.views import checkout, consent, order_page, waiting_list
 
 app_name = "registration"
 
 urlpatterns = [
     path("register/<slug:slug>/", checkout.start, name="checkout"),
+    path("orders/<str:code>/<str:secret>/", order_page.order_detail, name="order"),
+    path(
+        "orders/<str:code>/<str:secret>/attendees/<int:attendee_id>/",
+        order_page.attendee_edit,
+        name="attendee_edit",
+    ),
+    path(
+        "orders/<str:code>/<str:secret>/cancel/",
+        order_page.order_cancel,
+        name="order_cancel",
+    ),
+    path("attendees/<str:secret>/", order_page.attendee_detail, name="attendee"),
+    path("consent/<str:token>/", consent.consent_form, name="consent"),
+    path("waiting-list/<slug:slug>/", waiting_list.join, name="waiting_list_join"),
+    path(
+        "waiting-list/offer/<str:token>/", waiting_list.offer, name="waiting_list_offer"
+    ),
 ]

@@ -33,7 +33,10 @@ class Event(ClusterableModel):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     kind = models.CharField(
-        _("kind"), max_length=20, choices=EventKind.choices, default=EventKind.CONFERENCE
+        _("kind"),
+        max_length=20,
+        choices=EventKind.choices,
+        default=EventKind.CONFERENCE,
     )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
@@ -42,7 +45,10 @@ class Event(ClusterableModel):
         max_length=64,
         choices=TIME_ZONE_CHOICES,
         default="America/New_York",
-        help_text=_("Dates and times of this event are shown in this time zone."),
+        help_text=_(
+            "The event's dates, ticket sale windows and vouchers are entered and "
+            "shown in this time zone."
+        ),
     )
     venue = models.CharField(_("venue"), max_length=200, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
@@ -55,7 +61,9 @@ class Event(ClusterableModel):
         _("overall capacity"),
         null=True,
         blank=True,
-        help_text=_("Seats across all ticket types that count toward it. Empty: no limit."),
+        help_text=_(
+            "Seats across all ticket types that count toward it. Empty: no limit."
+        ),
     )
     registration_opens_at = models.DateTimeField(_("registration opens at"))
     registration_closes_at = models.DateTimeField(_("registration closes at"))
@@ -65,6 +73,27 @@ class Event(ClusterableModel):
         help_text=_("How long an unpaid invoice order holds its seats."),
     )
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    attendee_edit_until = models.DateTimeField(
+        _("attendee details editable until"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Buyers edit attendee details on the order page until then. "
+            "Empty: until the event starts."
+        ),
+    )
+    buyer_cancellation_until = models.DateTimeField(
+        _("buyers may cancel paid orders until"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Unpaid orders can always be canceled by the buyer. "
+            "Empty: paid orders are canceled by staff only."
+        ),
+    )
+    waiting_list_offer_hours = models.PositiveSmallIntegerField(
+        _("waiting-list offer valid for (hours)"), default=48
+    )
 
     class Meta:
         ordering = ["starts_at"]
@@ -111,7 +140,10 @@ class Event(ClusterableModel):
 
 class SaleWindowMixin(models.Model):
     available_from = models.DateTimeField(
-        _("on sale from"), null=True, blank=True, help_text=_("Empty: when registration opens.")
+        _("on sale from"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: when registration opens."),
     )
     available_until = models.DateTimeField(
         _("on sale until"),
@@ -137,13 +169,22 @@ class TicketType(SaleWindowMixin, Orderable):
     name = models.CharField(_("name"), max_length=100)
     description = models.CharField(_("description"), max_length=300, blank=True)
     price = models.DecimalField(_("price"), default=Decimal("0.00"), **MONEY)
+    member_price = models.DecimalField(
+        _("member price"),
+        null=True,
+        blank=True,
+        help_text=_("Price with a valid member code. Empty: no member price."),
+        **MONEY,
+    )
     capacity = models.PositiveIntegerField(
         _("capacity"), null=True, blank=True, help_text=_("Empty: no limit of its own.")
     )
     counts_toward_event_capacity = models.BooleanField(
         _("counts toward the event's capacity"),
         default=True,
-        help_text=_("Untick for passes such as staff that do not take a delegate's seat."),
+        help_text=_(
+            "Untick for passes such as staff that do not take a delegate's seat."
+        ),
     )
     min_per_order = models.PositiveSmallIntegerField(_("minimum per order"), default=1)
     max_per_order = models.PositiveSmallIntegerField(_("maximum per order"), default=10)
@@ -249,19 +290,26 @@ class Question(Orderable):
     event = ParentalKey(Event, on_delete=models.CASCADE, related_name="questions")
     label = models.CharField(_("question"), max_length=200)
     kind = models.CharField(
-        _("kind"), max_length=20, choices=QuestionKind.choices, default=QuestionKind.TEXT
+        _("kind"),
+        max_length=20,
+        choices=QuestionKind.choices,
+        default=QuestionKind.TEXT,
     )
     required = models.BooleanField(_("required"), default=False)
     help_text = models.CharField(_("help text"), max_length=300, blank=True)
     choices = models.TextField(
-        _("choices"), blank=True, help_text=_("For choice questions: one option per line.")
+        _("choices"),
+        blank=True,
+        help_text=_("For choice questions: one option per line."),
     )
     ticket_types = ParentalManyToManyField(
         TicketType,
         blank=True,
         related_name="questions",
         verbose_name=_("asked for ticket types"),
-        help_text=_("Empty: asked of every attendee. Save the event first to list new types."),
+        help_text=_(
+            "Empty: asked of every attendee. Save the event first to list new types."
+        ),
     )
 
     class Meta(Orderable.Meta):
@@ -274,7 +322,11 @@ class Question(Orderable):
     def clean(self):
         if self.kind in KINDS_WITH_CHOICES and len(self.choice_list) < 2:
             raise ValidationError(
-                {"choices": _("A choice question needs at least two options, one per line.")}
+                {
+                    "choices": _(
+                        "A choice question needs at least two options, one per line."
+                    )
+                }
             )
 
     @property
@@ -290,7 +342,10 @@ class VoucherKind(models.TextChoices):
 
 class Voucher(models.Model):
     event = models.ForeignKey(
-        Event, on_delete=models.CASCADE, related_name="vouchers", verbose_name=_("event")
+        Event,
+        on_delete=models.CASCADE,
+        related_name="vouchers",
+        verbose_name=_("event"),
     )
     code = models.CharField(
         _("code"),
@@ -303,7 +358,10 @@ class Voucher(models.Model):
         ],
     )
     kind = models.CharField(
-        _("kind"), max_length=20, choices=VoucherKind.choices, default=VoucherKind.PERCENT
+        _("kind"),
+        max_length=20,
+        choices=VoucherKind.choices,
+        default=VoucherKind.PERCENT,
     )
     value = models.DecimalField(
         _("value"),
@@ -318,7 +376,10 @@ class Voucher(models.Model):
         help_text=_("Empty: all ticket types of the event."),
     )
     max_uses = models.PositiveIntegerField(
-        _("maximum uses"), null=True, blank=True, help_text=_("Attendees; empty: unlimited.")
+        _("maximum uses"),
+        null=True,
+        blank=True,
+        help_text=_("Attendees; empty: unlimited."),
     )
     valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
     valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
@@ -342,7 +403,11 @@ class Voucher(models.Model):
 
     def clean(self):
         errors = {}
-        if self.kind == VoucherKind.PERCENT and self.value is not None and self.value > 100:
+        if (
+            self.kind == VoucherKind.PERCENT
+            and self.value is not None
+            and self.value > 100
+        ):
             errors["value"] = _("A percentage cannot be more than 100.")
         if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
             errors["valid_until"] = _("The voucher must end after it starts.")

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -20,14 +21,33 @@ class OrderStatus(models.TextChoices):
 
 
 # The allowed moves (DESIGN.md, "Order statuses and moves"). Only
-# services/orders.py performs them.
+# services/orders.py performs them. An approved order with nothing to pay goes
+# straight from awaiting approval to paid.
 ORDER_TRANSITIONS: dict[str, set[str]] = {
     OrderStatus.PENDING: {OrderStatus.PAID, OrderStatus.EXPIRED, OrderStatus.CANCELED},
-    OrderStatus.AWAITING_APPROVAL: {OrderStatus.PENDING, OrderStatus.CANCELED},
+    OrderStatus.AWAITING_APPROVAL: {
+        OrderStatus.PENDING,
+        OrderStatus.PAID,
+        OrderStatus.CANCELED,
+    },
     OrderStatus.PAID: {OrderStatus.CANCELED},
     OrderStatus.EXPIRED: {OrderStatus.PAID, OrderStatus.CANCELED},
     OrderStatus.CANCELED: set(),
 }
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "card", _("Card")
+    INVOICE = "invoice", _("Invoice")
+    FREE = "free", _("Nothing to pay")
+
+
+# Statuses whose attendees are still registered (shown, badged, reminded).
+LIVE_ORDER_STATUSES = (
+    OrderStatus.PENDING,
+    OrderStatus.AWAITING_APPROVAL,
+    OrderStatus.PAID,
+)
 
 
 class Order(models.Model):
@@ -42,6 +62,44 @@ class Order(models.Model):
     buyer_name = models.CharField(_("buyer name"), max_length=200)
     buyer_email = models.EmailField(_("buyer e-mail"))
     buyer_organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    buyer_phone = models.CharField(_("buyer phone"), max_length=40, blank=True)
+    buyer_address = models.TextField(
+        _("billing address"), blank=True, help_text=_("Printed on the invoice.")
+    )
+    buyer_tax_id = models.CharField(
+        _("tax id"), max_length=60, blank=True, help_text=_("Printed on the invoice.")
+    )
+    payment_method = models.CharField(
+        _("payment method"),
+        max_length=10,
+        choices=PaymentMethod.choices,
+        default=PaymentMethod.CARD,
+    )
+    voucher = models.ForeignKey(
+        "registration.Voucher",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("voucher"),
+    )
+    member_organisation = models.ForeignKey(
+        "registration.MemberOrganisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("member organisation"),
+        help_text=_("Whose member code gave member prices."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("placed by staff user"),
+    )
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
@@ -60,10 +118,24 @@ class Order(models.Model):
     def __str__(self):
         return self.code
 
+    @property
+    def holds_seats(self) -> bool:
+        """Paid, or pending with an unexpired hold (the selectors' rule, in Python)."""
+        if self.status == OrderStatus.PAID:
+            return True
+        return (
+            self.status == OrderStatus.PENDING
+            and self.expires_at is not None
+            and self.expires_at > timezone.now()
+        )
+
 
 class Attendee(models.Model):
     order = models.ForeignKey(
-        Order, on_delete=models.CASCADE, related_name="attendees", verbose_name=_("order")
+        Order,
+        on_delete=models.CASCADE,
+        related_name="attendees",
+        verbose_name=_("order"),
     )
     ticket_type = models.ForeignKey(
         TicketType,
@@ -83,7 +155,18 @@ class Attendee(models.Model):
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     country = CountryField(_("country"), blank=True)
-    price = models.DecimalField(_("ticket price paid"), default=Decimal("0.00"), **MONEY)
+    price = models.DecimalField(
+        _("ticket price paid"), default=Decimal("0.00"), **MONEY
+    )
+    voucher = models.ForeignKey(
+        "registration.Voucher",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attendees",
+        verbose_name=_("voucher used"),
+        help_text=_("Set when the voucher priced this attendee's ticket: one use."),
+    )
     extras = models.ManyToManyField(
         Extra,
         through="AttendeeExtra",
@@ -100,7 +183,9 @@ class Attendee(models.Model):
         verbose_name=_("delegation"),
     )
     # What the QR code carries: only this secret (DESIGN invariant 5).
-    secret = models.CharField(max_length=40, default=new_secret, unique=True, editable=False)
+    secret = models.CharField(
+        max_length=40, default=new_secret, unique=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -110,6 +195,18 @@ class Attendee(models.Model):
 
     def __str__(self):
         return self.badge_name
+
+    @property
+    def consent_missing(self) -> bool:
+        """True while a ticket type that needs guardian consent has none signed.
+
+        Lists should prefetch `youth__consent` (see selectors) to avoid a query
+        per attendee.
+        """
+        if not self.ticket_type.requires_guardian_consent:
+            return False
+        youth = getattr(self, "youth", None)
+        return youth is None or not youth.is_consent_signed
 
 
 class AttendeeExtra(models.Model):
@@ -124,15 +221,24 @@ class AttendeeExtra(models.Model):
             models.UniqueConstraint("attendee", "extra", name="attendee_extra_once")
         ]
 
+    def __str__(self):
+        return f"{self.extra} ({self.attendee})"
+
 
 class Answer(models.Model):
-    attendee = models.ForeignKey(Attendee, on_delete=models.CASCADE, related_name="answers")
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    attendee = models.ForeignKey(
+        Attendee, on_delete=models.CASCADE, related_name="answers"
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.PROTECT, related_name="answers"
+    )
     value = models.TextField(_("answer"), blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint("attendee", "question", name="answer_once_per_question")
+            models.UniqueConstraint(
+                "attendee", "question", name="answer_once_per_question"
+            )
         ]
 
     def __str__(self):

@@ -1,0 +1,35 @@
+"""REST API addresses (not language-prefixed), mounted at /api/."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from registration.api import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("v1/events/", views.EventList.as_view(), name="event_list"),
+    path("v1/events/<slug:slug>/", views.EventDetail.as_view(), name="event_detail"),
+    path(
+        "v1/events/<slug:slug>/orders/",
+        views.OrderCreate.as_view(),
+        name="order_create",
+    ),
+    path("v1/orders/<str:code>/", views.OrderDetail.as_view(), name="order_detail"),
+    path(
+        "v1/orders/<str:code>/cancel/", views.OrderCancel.as_view(), name="order_cancel"
+    ),
+    # Public: anyone may read the schema and its docs (DESIGN: addresses).
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]),
+        name="schema",
+    ),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(
+            url_name="api:schema", authentication_classes=[], permission_classes=[]
+        ),
+        name="docs",
+    ),
+]

@@ -1,0 +1,1146 @@
+"""Orders: placement under capacity locks, and the one writer of order statuses.
+
+Placement validates everything it can before taking any lock, then, inside
+one transaction, locks the event, its ticket types, extras and the voucher in
+that fixed order (PostgreSQL row locks with a 3 s lock timeout; on SQLite the
+IMMEDIATE transaction already serialises writers), recomputes availability
+and writes the order. A lock not granted in time is `Busy`, never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import OperationalError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+from registration.models import (
+    ORDER_TRANSITIONS,
+    Answer,
+    Attendee,
+    AttendeeExtra,
+    Event,
+    Extra,
+    MemberOrganisation,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+    Question,
+    QuestionKind,
+    TicketType,
+    Voucher,
+    WaitingListEntry,
+    WaitingListStatus,
+    YouthDetails,
+)
+from registration.money import format_money
+from registration.selectors import get_seats_for_sale, seat_holding
+from registration.services import pricing
+from registration.services.audit import log_activity
+from registration.services.consent import check_age, request_guardian_consent
+from registration.services.errors import (
+    Busy,
+    InvalidTransition,
+    OrderError,
+    OrderInvalid,
+    PriceChanged,
+    SoldOut,
+)
+from registration.services.outbox import enqueue_message
+from registration.tokens import new_order_code
+
+logger = logging.getLogger(__name__)
+
+CARD_HOLD = timedelta(minutes=30)
+MAX_ATTENDEES_PER_ORDER = 50
+# PostgreSQL: lock_not_available, deadlock_detected.
+LOCK_SQLSTATES = {"55P03", "40P01"}
+
+
+# --- What a buyer asks for --------------------------------------------------------
+
+
+@dataclass
+class BuyerData:
+    name: str
+    email: str
+    organisation: str = ""
+    phone: str = ""
+    address: str = ""
+    tax_id: str = ""
+    language: str = "en"
+
+
+@dataclass
+class YouthData:
+    date_of_birth: date | str | None = None
+    guardian_name: str = ""
+    guardian_email: str = ""
+    guardian_phone: str = ""
+
+
+@dataclass
+class AttendeeData:
+    """One attendee of an order; ticket type and extras by id or instance."""
+
+    ticket_type: int | TicketType | None
+    given_name: str = ""
+    family_name: str = ""
+    badge_name: str = ""
+    email: str = ""
+    language: str = ""
+    organisation: str = ""
+    city: str = ""
+    country: str = ""
+    extras: list[int | Extra] = field(default_factory=list)
+    # Question id → value (text, number, date as ISO text, list for multiple choice,
+    # bool for yes/no).
+    answers: dict[int | str, Any] = field(default_factory=dict)
+    youth: YouthData | None = None
+
+
+@dataclass
+class _Plan:
+    """A validated request, ready to be written."""
+
+    quote: pricing.Quote
+    attendees: list[AttendeeData]
+    answers: list[dict[Question, str]]
+    youth: list[YouthData | None]
+    status: str
+    payment_method: str
+    voucher: Voucher | None
+    member: MemberOrganisation | None
+    offer: WaitingListEntry | None
+
+    @property
+    def holds_seats(self) -> bool:
+        return self.status != OrderStatus.AWAITING_APPROVAL
+
+
+# --- Validation ------------------------------------------------------------------
+
+
+def _pk(value) -> int | None:
+    if value is None or value == "":
+        return None
+    if hasattr(value, "pk"):
+        return value.pk
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _check_answer(
+    question: Question, raw: Any, *, path: str
+) -> tuple[str, OrderError | None]:
+    """The stored text of an answer, or the error that names its field."""
+    empty = raw is None or raw == "" or raw == []
+    if empty:
+        if question.required and question.kind != QuestionKind.YES_NO:
+            return "", OrderError(
+                _("This question must be answered."), code="required", field=path
+            )
+        if question.required and question.kind == QuestionKind.YES_NO:
+            return "", OrderError(_("Answer yes or no."), code="required", field=path)
+        return "", None
+    kind = question.kind
+    if kind == QuestionKind.YES_NO:
+        if isinstance(raw, bool):
+            return ("yes" if raw else "no"), None
+        text = str(raw).strip().lower()
+        if text in {"yes", "true", "1", "on"}:
+            return "yes", None
+        if text in {"no", "false", "0", "off"}:
+            return "no", None
+        return "", OrderError(_("Answer yes or no."), code="invalid_choice", field=path)
+    if kind == QuestionKind.MULTIPLE_CHOICE:
+        values = raw if isinstance(raw, list | tuple) else [raw]
+        values = [str(v).strip() for v in values]
+        unknown = [v for v in values if v not in question.choice_list]
+        if unknown:
+            return "", OrderError(
+                _("Choose from the options offered."), code="invalid_choice", field=path
+            )
+        return "\n".join(values), None
+    text = str(raw).strip()
+    if kind == QuestionKind.CHOICE and text not in question.choice_list:
+        return "", OrderError(
+            _("Choose one of the options offered."), code="invalid_choice", field=path
+        )
+    if kind == QuestionKind.NUMBER:
+        try:
+            Decimal(text)
+        except ArithmeticError:
+            return "", OrderError(_("Enter a number."), code="invalid", field=path)
+    if kind == QuestionKind.DATE and parse_date_safe(text) is None:
+        return "", OrderError(
+            _("Enter a date as YYYY-MM-DD."), code="invalid", field=path
+        )
+    if kind == QuestionKind.COUNTRY and text.upper() not in dict(countries):
+        return "", OrderError(_("Choose a country."), code="invalid_choice", field=path)
+    if len(text) > 5000:
+        return "", OrderError(
+            _("This answer is too long."), code="max_length", field=path
+        )
+    return (text.upper() if kind == QuestionKind.COUNTRY else text), None
+
+
+def parse_date_safe(value) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return parse_date(str(value))
+    except ValueError:
+        return None
+
+
+def _email_error(value: str, *, path: str, required: bool) -> OrderError | None:
+    if not value:
+        if required:
+            return OrderError(
+                _("Enter an e-mail address."), code="required", field=path
+            )
+        return None
+    try:
+        validate_email(value)
+    except ValidationError:
+        return OrderError(
+            _("Enter a valid e-mail address."), code="invalid", field=path
+        )
+    return None
+
+
+def _validate(
+    event: Event,
+    *,
+    buyer: BuyerData,
+    attendees: list[AttendeeData],
+    voucher_code: str | None,
+    member_code: str | None,
+    payment_method: str,
+    waiting_list_token: str | None,
+    now: datetime,
+) -> _Plan:
+    errors: list[OrderError] = []
+
+    if event.registration_opens_at and now < event.registration_opens_at:
+        raise OrderError(_("Registration has not opened yet."), code="not_yet_open")
+    if event.registration_closes_at and now >= event.registration_closes_at:
+        raise OrderError(_("Registration is closed."), code="registration_closed")
+
+    if not buyer.name.strip():
+        errors.append(
+            OrderError(_("Enter your name."), code="required", field="buyer.name")
+        )
+    if error := _email_error(buyer.email.strip(), path="buyer.email", required=True):
+        errors.append(error)
+    languages = {code for code, _name in settings.LANGUAGES}
+    if buyer.language not in languages:
+        errors.append(
+            OrderError(
+                _("Choose a language offered."),
+                code="invalid_choice",
+                field="buyer.language",
+            )
+        )
+    if payment_method not in PaymentMethod.values:
+        errors.append(
+            OrderError(
+                _("Choose card, invoice or free."),
+                code="invalid_choice",
+                field="payment_method",
+            )
+        )
+
+    voucher = member = offer = None
+    if voucher_code:
+        try:
+            voucher = pricing.find_voucher(event, voucher_code, now=now)
+        except OrderError as error:
+            errors.append(error)
+    if member_code:
+        try:
+            member = pricing.find_member_organisation(event, member_code, now=now)
+        except OrderError as error:
+            errors.append(error)
+    if waiting_list_token:
+        offer = (
+            WaitingListEntry.objects.filter(token=waiting_list_token, event=event)
+            .select_related("ticket_type")
+            .first()
+        )
+        if (
+            offer is None
+            or offer.status != WaitingListStatus.OFFERED
+            or offer.offer_expires_at is None
+            or offer.offer_expires_at <= now
+        ):
+            errors.append(
+                OrderError(
+                    _("This waiting-list offer is not valid any more."),
+                    code="offer_expired",
+                    field="waiting_list_token",
+                )
+            )
+            offer = None
+
+    if not attendees:
+        errors.append(
+            OrderError(
+                _("Add at least one attendee."), code="required", field="attendees"
+            )
+        )
+    if len(attendees) > MAX_ATTENDEES_PER_ORDER:
+        errors.append(
+            OrderError(
+                _("An order can have at most %(n)s attendees.")
+                % {"n": MAX_ATTENDEES_PER_ORDER},
+                code="too_many",
+                field="attendees",
+            )
+        )
+
+    ticket_types = {tt.pk: tt for tt in event.ticket_types.all()}
+    extras = {extra.pk: extra for extra in event.extras.all()}
+    questions = list(event.questions.prefetch_related("ticket_types"))
+
+    resolved: list[tuple[TicketType, list[Extra]]] = []
+    all_answers: list[dict[Question, str]] = []
+    youth: list[YouthData | None] = []
+    for index, data in enumerate(attendees):
+        path = f"attendees.{index}"
+        ticket_type = ticket_types.get(_pk(data.ticket_type))
+        if ticket_type is None or not pricing.is_ticket_type_visible(
+            ticket_type, voucher=voucher
+        ):
+            errors.append(
+                OrderError(
+                    _("Choose a ticket type of this event."),
+                    code="invalid_choice",
+                    field=f"{path}.ticket_type",
+                )
+            )
+            continue
+        if window := pricing.sale_window_error(ticket_type, event=event, now=now):
+            errors.append(
+                OrderError(
+                    _("%(ticket)s is not on sale now.") % {"ticket": ticket_type.name},
+                    code=window,
+                    field=f"{path}.ticket_type",
+                )
+            )
+        if ticket_type.members_only and member is None:
+            errors.append(
+                OrderError(
+                    _("%(ticket)s needs a member code.") % {"ticket": ticket_type.name},
+                    code="member_code_required",
+                    field="member_code",
+                )
+            )
+        if not data.given_name.strip():
+            errors.append(
+                OrderError(
+                    _("Enter the given name."),
+                    code="required",
+                    field=f"{path}.given_name",
+                )
+            )
+        if error := _email_error(
+            data.email.strip(), path=f"{path}.email", required=False
+        ):
+            errors.append(error)
+        if data.language and data.language not in languages:
+            errors.append(
+                OrderError(
+                    _("Choose a language offered."),
+                    code="invalid_choice",
+                    field=f"{path}.language",
+                )
+            )
+        if data.country and data.country.upper() not in dict(countries):
+            errors.append(
+                OrderError(
+                    _("Choose a country."),
+                    code="invalid_choice",
+                    field=f"{path}.country",
+                )
+            )
+
+        chosen_extras = []
+        seen = set()
+        for extra_value in data.extras:
+            extra = extras.get(_pk(extra_value))
+            if extra is None or extra.pk in seen:
+                errors.append(
+                    OrderError(
+                        _("Choose each extra of this event at most once."),
+                        code="invalid_choice",
+                        field=f"{path}.extras",
+                    )
+                )
+                continue
+            seen.add(extra.pk)
+            if window := pricing.sale_window_error(extra, event=event, now=now):
+                errors.append(
+                    OrderError(
+                        _("%(extra)s is not on sale now.") % {"extra": extra.name},
+                        code=window,
+                        field=f"{path}.extras",
+                    )
+                )
+            chosen_extras.append(extra)
+
+        answers: dict[Question, str] = {}
+        given = {str(k): v for k, v in (data.answers or {}).items()}
+        asked = set()
+        for question in questions:
+            scope = {tt.pk for tt in question.ticket_types.all()}
+            if scope and ticket_type.pk not in scope:
+                continue
+            asked.add(str(question.pk))
+            value, error = _check_answer(
+                question,
+                given.get(str(question.pk)),
+                path=f"{path}.answers.{question.pk}",
+            )
+            if error:
+                errors.append(error)
+            elif value != "":
+                answers[question] = value
+        for key in given.keys() - asked:
+            errors.append(
+                OrderError(
+                    _("This question is not asked for this ticket type."),
+                    code="unknown_question",
+                    field=f"{path}.answers.{key}",
+                )
+            )
+
+        youth_data = None
+        if ticket_type.is_youth or ticket_type.requires_guardian_consent:
+            youth_data = data.youth or YouthData()
+            born = parse_date_safe(youth_data.date_of_birth)
+            if born is None:
+                errors.append(
+                    OrderError(
+                        _("Enter the date of birth as YYYY-MM-DD."),
+                        code="required" if not youth_data.date_of_birth else "invalid",
+                        field=f"{path}.youth.date_of_birth",
+                    )
+                )
+            else:
+                youth_data.date_of_birth = born
+                if error := check_age(
+                    ticket_type,
+                    born=born,
+                    event=event,
+                    field=f"{path}.youth.date_of_birth",
+                ):
+                    errors.append(error)
+            if ticket_type.requires_guardian_consent:
+                if not youth_data.guardian_name.strip():
+                    errors.append(
+                        OrderError(
+                            _("Enter the guardian's name."),
+                            code="required",
+                            field=f"{path}.youth.guardian_name",
+                        )
+                    )
+                if error := _email_error(
+                    youth_data.guardian_email.strip(),
+                    path=f"{path}.youth.guardian_email",
+                    required=True,
+                ):
+                    errors.append(error)
+                if not youth_data.guardian_phone.strip():
+                    errors.append(
+                        OrderError(
+                            _("Enter the guardian's phone number."),
+                            code="required",
+                            field=f"{path}.youth.guardian_phone",
+                        )
+                    )
+        resolved.append((ticket_type, chosen_extras))
+        all_answers.append(answers)
+        youth.append(youth_data)
+
+    if errors:
+        raise OrderInvalid(_dedupe(errors))
+
+    counts = Counter(tt.pk for tt, _extras in resolved)
+    for pk, count in counts.items():
+        ticket_type = ticket_types[pk]
+        if count < ticket_type.min_per_order:
+            errors.append(
+                OrderError(
+                    _("Order at least %(n)s of %(ticket)s.")
+                    % {"n": ticket_type.min_per_order, "ticket": ticket_type.name},
+                    code="below_minimum",
+                    field="attendees",
+                )
+            )
+        if count > ticket_type.max_per_order:
+            errors.append(
+                OrderError(
+                    _("Order at most %(n)s of %(ticket)s.")
+                    % {"n": ticket_type.max_per_order, "ticket": ticket_type.name},
+                    code="above_maximum",
+                    field="attendees",
+                )
+            )
+    if offer is not None and offer.ticket_type_id not in counts:
+        errors.append(
+            OrderError(
+                _("This offer is for %(ticket)s.") % {"ticket": offer.ticket_type.name},
+                code="offer_mismatch",
+                field="waiting_list_token",
+            )
+        )
+
+    quote = pricing.quote_order(
+        event, attendees=resolved, voucher=voucher, member=member
+    )
+    if (
+        voucher is not None
+        and quote.voucher_uses == 0
+        and not voucher.unlocks_hidden_tickets
+    ):
+        errors.append(
+            OrderError(
+                _("This voucher is not valid for the chosen tickets."),
+                code="voucher_not_applicable",
+                field="voucher_code",
+            )
+        )
+    if quote.total > 0 and payment_method == PaymentMethod.FREE:
+        errors.append(
+            OrderError(
+                _("This order has an amount to pay; choose card or invoice."),
+                code="payment_required",
+                field="payment_method",
+            )
+        )
+    if errors:
+        raise OrderInvalid(_dedupe(errors))
+
+    if any(tt.requires_approval for tt, _extras in resolved):
+        status = OrderStatus.AWAITING_APPROVAL
+    elif quote.total == 0:
+        status = OrderStatus.PAID
+    else:
+        status = OrderStatus.PENDING
+    return _Plan(
+        quote=quote,
+        attendees=attendees,
+        answers=all_answers,
+        youth=youth,
+        status=status,
+        payment_method=PaymentMethod.FREE if quote.total == 0 else payment_method,
+        voucher=voucher,
+        member=member,
+        offer=offer,
+    )
+
+
+def _dedupe(errors: list[OrderError]) -> list[OrderError]:
+    seen = set()
+    unique = []
+    for error in errors:
+        marker = (error.field, error.code, error.message)
+        if marker not in seen:
+            seen.add(marker)
+            unique.append(error)
+    return unique
+
+
+# --- Locks and capacity ------------------------------------------------------------
+
+
+def is_lock_timeout(exc: OperationalError) -> bool:
+    """True for a lock wait that ran out (PostgreSQL) or a busy SQLite database."""
+    cause = exc.__cause__
+    if getattr(cause, "sqlstate", None) in LOCK_SQLSTATES:
+        return True
+    return "database is locked" in str(exc)
+
+
+def lock_capacity(
+    event: Event,
+    *,
+    ticket_type_ids: set[int],
+    extra_ids: set[int],
+    voucher_id: int | None,
+) -> None:
+    """Take the capacity locks in the one fixed order: event, ticket types, extras, voucher.
+
+    Call inside `transaction.atomic()`. On PostgreSQL a lock not granted within
+    LOCK_TIMEOUT_SECONDS raises OperationalError (turned into `Busy` by the
+    callers); on SQLite the IMMEDIATE transaction already holds the write lock.
+    """
+    if connection.vendor != "postgresql":
+        return
+    seconds = int(settings.LOCK_TIMEOUT_SECONDS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = '{seconds}s'")
+    list(Event.objects.select_for_update().filter(pk=event.pk).values_list("pk"))
+    if ticket_type_ids:
+        list(
+            TicketType.objects.select_for_update()
+            .filter(pk__in=ticket_type_ids)
+            .order_by("pk")
+            .values_list("pk")
+        )
+    if extra_ids:
+        list(
+            Extra.objects.select_for_update()
+            .filter(pk__in=extra_ids)
+            .order_by("pk")
+            .values_list("pk")
+        )
+    if voucher_id is not None:
+        list(
+            Voucher.objects.select_for_update().filter(pk=voucher_id).values_list("pk")
+        )
+
+
+def check_capacity(
+    event: Event,
+    *,
+    ticket_type_counts: Counter,
+    extra_counts: Counter,
+    voucher: Voucher | None,
+    voucher_uses: int,
+    now: datetime,
+    exclude_offer_id: int | None = None,
+    exclude_order_id: int | None = None,
+) -> None:
+    """Refuse with SoldOut when the seats asked for are not free at `now`.
+
+    Call under `lock_capacity`. `exclude_order_id` leaves out an order's own
+    seats (a late payment re-checking its expired hold never counts itself,
+    since expired orders hold nothing; kept for clarity of intent).
+    """
+    ticket_types = list(event.ticket_types.all())
+    by_pk = {tt.pk: tt for tt in ticket_types}
+    seats = get_seats_for_sale(
+        event, ticket_types=ticket_types, now=now, exclude_offer_id=exclude_offer_id
+    )
+    for pk, count in sorted(ticket_type_counts.items()):
+        ticket_type = by_pk[pk]
+        if ticket_type.capacity is not None:
+            left = max(ticket_type.capacity - seats.held_by_ticket_type.get(pk, 0), 0)
+            if count > left:
+                raise _sold_out(ticket_type.name, left)
+    if event.capacity is not None:
+        wanted = sum(
+            count
+            for pk, count in ticket_type_counts.items()
+            if by_pk[pk].counts_toward_event_capacity
+        )
+        if wanted and wanted > (seats.event_remaining or 0):
+            raise _sold_out(event.name, seats.event_remaining or 0)
+    if extra_counts:
+        extras = {extra.pk: extra for extra in event.extras.filter(pk__in=extra_counts)}
+        for pk, count in sorted(extra_counts.items()):
+            extra = extras[pk]
+            if extra.capacity is None:
+                continue
+            held = (
+                AttendeeExtra.objects.filter(
+                    seat_holding(now, prefix="attendee__order__"), extra=extra
+                )
+                .exclude(attendee__order_id=exclude_order_id)
+                .count()
+            )
+            left = max(extra.capacity - held, 0)
+            if count > left:
+                raise _sold_out(extra.name, left)
+    if voucher is not None and voucher.max_uses is not None and voucher_uses:
+        used = (
+            Attendee.objects.filter(seat_holding(now), voucher=voucher)
+            .exclude(order_id=exclude_order_id)
+            .count()
+        )
+        if used + voucher_uses > voucher.max_uses:
+            raise SoldOut(_("This voucher has been used up."), field="voucher_code")
+
+
+def _sold_out(name: str, left: int) -> SoldOut:
+    if left == 0:
+        message = _("%(name)s is sold out.") % {"name": name}
+    else:
+        message = _("Only %(n)s places are left for %(name)s.") % {
+            "n": left,
+            "name": name,
+        }
+    error = SoldOut(message, field="attendees")
+    error.available = left
+    return error
+
+
+# --- Placement ------------------------------------------------------------------------
+
+
+def _new_code() -> str:
+    for _attempt in range(10):
+        code = new_order_code()
+        if not Order.objects.filter(code=code).exists():
+            return code
+    raise RuntimeError("Could not find a free order code")  # pragma: no cover
+
+
+def place_order(
+    event: Event,
+    *,
+    buyer: BuyerData,
+    attendees: list[AttendeeData],
+    payment_method: str,
+    voucher_code: str | None = None,
+    member_code: str | None = None,
+    expected_total: Decimal | None = None,
+    waiting_list_token: str | None = None,
+    by=None,
+    now: datetime | None = None,
+) -> Order:
+    """Validate, price, check capacity under locks and write one order.
+
+    The order is `paid` at once when there is nothing to pay, `awaiting_approval`
+    (holding no seats) when a ticket type needs approval, otherwise `pending`
+    with a hold until `expires_at` (card: 30 minutes; invoice: the event's
+    payment term). Raises OrderInvalid (field errors), PriceChanged (the total
+    is not `expected_total`), SoldOut, Busy, or OrderError.
+    Queues after commit: the order-received or order-confirmed e-mail, attendee
+    notices (paid orders), and each guardian's consent request.
+    """
+    now = now or timezone.now()
+    plan = _validate(
+        event,
+        buyer=buyer,
+        attendees=attendees,
+        voucher_code=voucher_code,
+        member_code=member_code,
+        payment_method=payment_method,
+        waiting_list_token=waiting_list_token,
+        now=now,
+    )
+    if expected_total is not None and Decimal(expected_total) != plan.quote.total:
+        raise PriceChanged(
+            _("The total is now %(total)s; please confirm it.")
+            % {"total": format_money(plan.quote.total, event.currency)},
+            total=plan.quote.total,
+            expected=Decimal(expected_total),
+        )
+
+    ticket_type_counts = Counter(line.ticket_type.pk for line in plan.quote.attendees)
+    extra_counts = Counter(
+        extra.pk for line in plan.quote.attendees for extra, _price in line.extras
+    )
+    try:
+        with transaction.atomic():
+            lock_capacity(
+                event,
+                ticket_type_ids=set(ticket_type_counts),
+                extra_ids=set(extra_counts),
+                voucher_id=plan.voucher.pk if plan.voucher else None,
+            )
+            if plan.holds_seats:
+                check_capacity(
+                    event,
+                    ticket_type_counts=ticket_type_counts,
+                    extra_counts=extra_counts,
+                    voucher=plan.voucher,
+                    voucher_uses=plan.quote.voucher_uses,
+                    now=now,
+                    exclude_offer_id=plan.offer.pk if plan.offer else None,
+                )
+            order = _write_order(event, plan=plan, buyer=buyer, by=by, now=now)
+    except OperationalError as exc:
+        if is_lock_timeout(exc):
+            raise Busy(
+                _("Many people are registering right now; please try again.")
+            ) from exc
+        raise
+    return order
+
+
+def _write_order(
+    event: Event, *, plan: _Plan, buyer: BuyerData, by, now: datetime
+) -> Order:
+    if plan.status == OrderStatus.PENDING:
+        hold = (
+            timedelta(days=event.payment_term_days)
+            if plan.payment_method == PaymentMethod.INVOICE
+            else CARD_HOLD
+        )
+        expires_at = now + hold
+    else:
+        expires_at = None
+    order = Order.objects.create(
+        event=event,
+        code=_new_code(),
+        status=plan.status,
+        buyer_name=buyer.name.strip(),
+        buyer_email=buyer.email.strip(),
+        buyer_organisation=buyer.organisation.strip(),
+        buyer_phone=buyer.phone.strip(),
+        buyer_address=buyer.address.strip(),
+        buyer_tax_id=buyer.tax_id.strip(),
+        language=buyer.language,
+        payment_method=plan.payment_method,
+        voucher=plan.voucher,
+        member_organisation=plan.member,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+        total=plan.quote.total,
+        currency=event.currency,
+        expires_at=expires_at,
+    )
+    rows = []
+    for data, line in zip(plan.attendees, plan.quote.attendees, strict=True):
+        given, family = data.given_name.strip(), data.family_name.strip()
+        rows.append(
+            Attendee(
+                order=order,
+                ticket_type=line.ticket_type,
+                badge_name=data.badge_name.strip() or f"{given} {family}".strip(),
+                given_name=given,
+                family_name=family,
+                email=data.email.strip(),
+                language=data.language or buyer.language,
+                organisation=data.organisation.strip(),
+                city=data.city.strip(),
+                country=data.country.upper(),
+                price=line.price,
+                voucher=plan.voucher if line.voucher_applied else None,
+            )
+        )
+    created = Attendee.objects.bulk_create(rows)
+    AttendeeExtra.objects.bulk_create(
+        AttendeeExtra(attendee=attendee, extra=extra, price=price)
+        for attendee, line in zip(created, plan.quote.attendees, strict=True)
+        for extra, price in line.extras
+    )
+    Answer.objects.bulk_create(
+        Answer(attendee=attendee, question=question, value=value)
+        for attendee, answers in zip(created, plan.answers, strict=True)
+        for question, value in answers.items()
+    )
+    youth_rows = [
+        YouthDetails(
+            attendee=attendee,
+            date_of_birth=youth.date_of_birth,
+            guardian_name=youth.guardian_name.strip(),
+            guardian_email=youth.guardian_email.strip(),
+            guardian_phone=youth.guardian_phone.strip(),
+        )
+        for attendee, youth in zip(created, plan.youth, strict=True)
+        if youth is not None
+    ]
+    youth_created = YouthDetails.objects.bulk_create(youth_rows)
+    if plan.offer is not None:
+        WaitingListEntry.objects.filter(pk=plan.offer.pk).update(
+            status=WaitingListStatus.ACCEPTED, order=order
+        )
+    log_activity(
+        order,
+        action="order.placed",
+        actor=by,
+        event=event,
+        data={
+            "status": order.status,
+            "total": str(order.total),
+            "attendees": len(created),
+            "payment_method": order.payment_method,
+            "voucher": plan.voucher.code if plan.voucher else None,
+        },
+    )
+    if order.status == OrderStatus.PAID:
+        _queue_confirmation(order)
+    else:
+        enqueue_message(
+            "email.order_received",
+            payload={"order": order.pk},
+            key=f"order_received:{order.pk}",
+        )
+    for youth in youth_created:
+        if youth.attendee.ticket_type.requires_guardian_consent:
+            request_guardian_consent(youth, now=now)
+    return order
+
+
+def _queue_confirmation(order: Order) -> None:
+    enqueue_message(
+        "email.order_confirmed",
+        payload={"order": order.pk},
+        key=f"order_confirmed:{order.pk}",
+    )
+    for attendee_id, email in order.attendees.values_list("pk", "email"):
+        if email:
+            enqueue_message(
+                "email.attendee_notice",
+                payload={"attendee": attendee_id},
+                key=f"attendee_notice:{attendee_id}",
+            )
+
+
+# --- Status moves ------------------------------------------------------------------
+
+
+def transition_order(
+    order: Order,
+    *,
+    to: str,
+    by=None,
+    reason: str = "",
+    expires_at: datetime | None = None,
+) -> Order:
+    """Move an order to status `to`; the only code that writes Order.status.
+
+    Refuses moves not in ORDER_TRANSITIONS (InvalidTransition). Writes one
+    ActivityLog entry `order.<to>` with the old and new status and the reason.
+    Side effects, queued after commit:
+    - to paid: the order-confirmed e-mail and each attendee's notice;
+    - awaiting_approval → pending: the approval e-mail with the payment link
+      (`expires_at` sets the new hold);
+    - awaiting_approval → canceled: the decline e-mail with the reason.
+    Capacity is the caller's check (`approve_order`, `mark_order_paid`).
+    """
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        old = locked.status
+        if to not in ORDER_TRANSITIONS.get(old, set()):
+            raise InvalidTransition(
+                _("An order that is %(old)s cannot become %(new)s.")
+                % {"old": locked.get_status_display(), "new": OrderStatus(to).label},
+                field="status",
+            )
+        locked.status = to
+        fields = ["status", "updated_at"]
+        if expires_at is not None:
+            locked.expires_at = expires_at
+            fields.append("expires_at")
+        locked.save(update_fields=fields)
+        log_activity(
+            locked,
+            action=f"order.{to}",
+            actor=by,
+            event=locked.event,
+            data={"from": old, "to": to, "reason": reason},
+        )
+        if to == OrderStatus.PAID:
+            _queue_confirmation(locked)
+        elif old == OrderStatus.AWAITING_APPROVAL and to == OrderStatus.PENDING:
+            enqueue_message(
+                "email.order_approved",
+                payload={"order": locked.pk},
+                key=f"order_approved:{locked.pk}",
+            )
+        elif old == OrderStatus.AWAITING_APPROVAL and to == OrderStatus.CANCELED:
+            enqueue_message(
+                "email.order_declined",
+                payload={"order": locked.pk, "reason": reason},
+                key=f"order_declined:{locked.pk}",
+            )
+    order.status = locked.status
+    order.expires_at = locked.expires_at
+    order.updated_at = locked.updated_at
+    return order
+
+
+def _order_needs(order: Order) -> tuple[Counter, Counter, int]:
+    attendees = list(order.attendees.all())
+    ticket_type_counts = Counter(a.ticket_type_id for a in attendees)
+    extra_counts = Counter(
+        AttendeeExtra.objects.filter(attendee__order=order).values_list(
+            "extra_id", flat=True
+        )
+    )
+    voucher_uses = sum(1 for a in attendees if a.voucher_id)
+    return ticket_type_counts, extra_counts, voucher_uses
+
+
+def _with_capacity(order: Order, *, now: datetime, then) -> Order:
+    """Run `then()` after checking, under the locks, that the order's seats are free."""
+    ticket_type_counts, extra_counts, voucher_uses = _order_needs(order)
+    try:
+        with transaction.atomic():
+            lock_capacity(
+                order.event,
+                ticket_type_ids=set(ticket_type_counts),
+                extra_ids=set(extra_counts),
+                voucher_id=order.voucher_id,
+            )
+            check_capacity(
+                order.event,
+                ticket_type_counts=ticket_type_counts,
+                extra_counts=extra_counts,
+                voucher=order.voucher,
+                voucher_uses=voucher_uses,
+                now=now,
+                exclude_order_id=order.pk,
+            )
+            return then()
+    except OperationalError as exc:
+        if is_lock_timeout(exc):
+            raise Busy(_("The system is busy; please try again.")) from exc
+        raise
+
+
+def approve_order(order: Order, *, by, now: datetime | None = None) -> Order:
+    """Staff approve an application: seats are checked now, then the payment link goes out.
+
+    Nothing to pay: the order is paid at once. Otherwise it is pending, holding
+    its seats for the event's payment term. Raises SoldOut when the places are gone.
+    """
+    now = now or timezone.now()
+    if order.status != OrderStatus.AWAITING_APPROVAL:
+        raise InvalidTransition(_("Only orders awaiting approval can be approved."))
+    if order.total == 0:
+        return _with_capacity(
+            order,
+            now=now,
+            then=lambda: transition_order(
+                order, to=OrderStatus.PAID, by=by, reason="approved"
+            ),
+        )
+    return _with_capacity(
+        order,
+        now=now,
+        then=lambda: transition_order(
+            order,
+            to=OrderStatus.PENDING,
+            by=by,
+            reason="approved",
+            expires_at=now + timedelta(days=order.event.payment_term_days),
+        ),
+    )
+
+
+def decline_order(order: Order, *, by, reason: str = "") -> Order:
+    """Staff decline an application; the buyer is told, with the reason."""
+    if order.status != OrderStatus.AWAITING_APPROVAL:
+        raise InvalidTransition(_("Only orders awaiting approval can be declined."))
+    return transition_order(
+        order, to=OrderStatus.CANCELED, by=by, reason=reason or "declined"
+    )
+
+
+def mark_order_paid(
+    order: Order, *, by, reason: str = "", now: datetime | None = None
+) -> Order:
+    """Record payment (staff for invoices; the payments service for cards).
+
+    A pending order keeps its seats. An expired one is paid only if its seats
+    are still free; otherwise SoldOut (the payments issue refunds it).
+    """
+    now = now or timezone.now()
+    if order.status == OrderStatus.EXPIRED:
+        return _with_capacity(
+            order,
+            now=now,
+            then=lambda: transition_order(
+                order, to=OrderStatus.PAID, by=by, reason=reason
+            ),
+        )
+    return transition_order(order, to=OrderStatus.PAID, by=by, reason=reason)
+
+
+def can_buyer_cancel(order: Order, *, now: datetime | None = None) -> bool:
+    """Unpaid orders always; paid ones until the event's buyer cancellation deadline."""
+    now = now or timezone.now()
+    if order.status in {
+        OrderStatus.PENDING,
+        OrderStatus.AWAITING_APPROVAL,
+        OrderStatus.EXPIRED,
+    }:
+        return True
+    deadline = order.event.buyer_cancellation_until
+    return order.status == OrderStatus.PAID and deadline is not None and now < deadline
+
+
+def cancel_order(
+    order: Order,
+    *,
+    by,
+    reason: str = "",
+    as_buyer: bool = False,
+    now: datetime | None = None,
+) -> Order:
+    """Cancel an order (staff any time the transitions allow; buyers per the event's rule).
+
+    The seats are free at once. Money already paid is the payments service's
+    business (Refund rows).
+    """
+    if as_buyer and not can_buyer_cancel(order, now=now):
+        raise OrderError(
+            _("This order can no longer be canceled online; please contact us."),
+            code="cancellation_not_allowed",
+        )
+    return transition_order(order, to=OrderStatus.CANCELED, by=by, reason=reason)
+
+
+def expire_orders(*, now: datetime | None = None) -> int:
+    """Expire pending orders whose hold has run out; the number expired.
+
+    Availability never waits for this (an overdue hold counts as free); the
+    job makes the status say so and lets waiting lists move on.
+    """
+    now = now or timezone.now()
+    due = list(
+        Order.objects.filter(
+            status=OrderStatus.PENDING, expires_at__lte=now
+        ).values_list("pk", flat=True)
+    )
+    expired = 0
+    for pk in due:
+        with transaction.atomic():
+            order = (
+                Order.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status=OrderStatus.PENDING, expires_at__lte=now)
+                .first()
+            )
+            if order is None:
+                continue
+            transition_order(order, to=OrderStatus.EXPIRED, reason="hold expired")
+            expired += 1
+    return expired
+
+
+EXPIRY_WARNING_BEFORE = timedelta(days=3)
+
+
+def send_expiry_warnings(*, now: datetime | None = None) -> int:
+    """Warn buyers of long holds (invoices, approved applications) 3 days before expiry.
+
+    Only holds longer than the warning period are warned about (a 30-minute
+    card hold is not). One warning per hold: extending the hold makes a new
+    one due.
+    """
+    now = now or timezone.now()
+    orders = Order.objects.filter(
+        status=OrderStatus.PENDING,
+        expires_at__gt=now,
+        expires_at__lte=now + EXPIRY_WARNING_BEFORE,
+    ).filter(expires_at__gt=F("created_at") + EXPIRY_WARNING_BEFORE)
+    sent = 0
+    for order in orders:
+        if enqueue_message(
+            "email.expiry_warning",
+            payload={"order": order.pk},
+            key=f"expiry_warning:{order.pk}:{int(order.expires_at.timestamp())}",
+        ):
+            sent += 1
+    return sent

@@ -1,0 +1,38 @@
+"""The periodic loop's work, one pass (run by `manage.py run_periodic`)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.utils import timezone
+
+from registration.services import consent, orders, outbox, waiting_list
+
+logger = logging.getLogger(__name__)
+
+
+def run_periodic_jobs(*, now: datetime | None = None) -> dict[str, int]:
+    """Expire holds, move waiting lists, send reminders, re-queue stuck e-mails.
+
+    Each job runs even if an earlier one failed; the counts are returned for
+    the log. Order matters: expiring holds and offers first frees the seats
+    that waiting-list offers then hand out.
+    """
+    now = now or timezone.now()
+    jobs = [
+        ("orders_expired", orders.expire_orders),
+        ("offers_expired", waiting_list.expire_waiting_list_offers),
+        ("places_offered", waiting_list.offer_waiting_list_places),
+        ("expiry_warnings", orders.send_expiry_warnings),
+        ("consent_reminders", consent.send_consent_reminders),
+        ("outbox_requeued", outbox.requeue_messages),
+    ]
+    counts = {}
+    for name, job in jobs:
+        try:
+            counts[name] = job(now=now)
+        except Exception:
+            logger.exception("Periodic job %s failed", name)
+            counts[name] = -1
+    return counts

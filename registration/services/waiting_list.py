@@ -1,0 +1,167 @@
+"""Waiting lists: join when sold out; offer freed places in turn, for a limited time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import OperationalError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registration.models import (
+    Event,
+    TicketType,
+    WaitingListEntry,
+    WaitingListStatus,
+)
+from registration.selectors import get_seats_for_sale
+from registration.services.audit import log_activity
+from registration.services.errors import WaitingListError
+from registration.services.orders import is_lock_timeout, lock_capacity
+from registration.services.outbox import enqueue_message
+
+
+def join_waiting_list(
+    event: Event,
+    *,
+    ticket_type: TicketType,
+    name: str,
+    email: str,
+    language: str = "en",
+    quantity: int = 1,
+    now: datetime | None = None,
+) -> WaitingListEntry:
+    """Put someone in line for a sold-out ticket type (once per e-mail address)."""
+    now = now or timezone.now()
+    if ticket_type.event_id != event.pk:
+        raise WaitingListError(
+            _("Choose a ticket type of this event."), field="ticket_type"
+        )
+    if not name.strip():
+        raise WaitingListError(_("Enter your name."), code="required", field="name")
+    try:
+        validate_email(email.strip())
+    except ValidationError as exc:
+        raise WaitingListError(
+            _("Enter a valid e-mail address."), code="invalid", field="email"
+        ) from exc
+    if not 1 <= quantity <= ticket_type.max_per_order:
+        raise WaitingListError(
+            _("Ask for between 1 and %(n)s places.") % {"n": ticket_type.max_per_order},
+            code="invalid",
+            field="quantity",
+        )
+    remaining = get_seats_for_sale(event, now=now).for_ticket_type(ticket_type)
+    if remaining is None or remaining > 0:
+        raise WaitingListError(
+            _("%(ticket)s is not sold out; you can register now.")
+            % {"ticket": ticket_type.name},
+            code="not_sold_out",
+            field="ticket_type",
+        )
+    existing = WaitingListEntry.objects.filter(
+        ticket_type=ticket_type,
+        email__iexact=email.strip(),
+        status__in=[WaitingListStatus.WAITING, WaitingListStatus.OFFERED],
+    ).first()
+    if existing:
+        return existing
+    entry = WaitingListEntry.objects.create(
+        event=event,
+        ticket_type=ticket_type,
+        name=name.strip(),
+        email=email.strip(),
+        language=language,
+        quantity=quantity,
+    )
+    log_activity(
+        entry, action="waiting_list.joined", event=event, data={"quantity": quantity}
+    )
+    return entry
+
+
+def expire_waiting_list_offers(*, now: datetime | None = None) -> int:
+    """Close offers whose time ran out, so the next in line can be offered the place."""
+    now = now or timezone.now()
+    return WaitingListEntry.objects.filter(
+        status=WaitingListStatus.OFFERED, offer_expires_at__lte=now
+    ).update(status=WaitingListStatus.EXPIRED)
+
+
+def offer_waiting_list_places(*, now: datetime | None = None) -> int:
+    """Offer freed seats to the people in line, first come first served; the count.
+
+    Strict order per ticket type: when the next person wants more places than
+    are free, nobody behind them is offered any. Each offer reserves its places
+    until `offer_expires_at` (the event's offer hours) and sends the offer e-mail.
+    """
+    now = now or timezone.now()
+    ticket_type_ids = (
+        WaitingListEntry.objects.filter(status=WaitingListStatus.WAITING)
+        .values_list("ticket_type", flat=True)
+        .distinct()
+        .order_by("ticket_type")
+    )
+    offered = 0
+    for ticket_type in TicketType.objects.filter(
+        pk__in=list(ticket_type_ids)
+    ).select_related("event"):
+        try:
+            offered += _offer_for(ticket_type, now=now)
+        except OperationalError as exc:
+            if not is_lock_timeout(exc):
+                raise
+    return offered
+
+
+def _offer_for(ticket_type: TicketType, *, now: datetime) -> int:
+    event = ticket_type.event
+    offered = 0
+    with transaction.atomic():
+        lock_capacity(
+            event, ticket_type_ids={ticket_type.pk}, extra_ids=set(), voucher_id=None
+        )
+        free = get_seats_for_sale(event, now=now).for_ticket_type(ticket_type)
+        waiting = WaitingListEntry.objects.filter(
+            ticket_type=ticket_type, status=WaitingListStatus.WAITING
+        ).order_by("created_at", "pk")
+        for entry in waiting:
+            if free is not None and entry.quantity > free:
+                break
+            entry.status = WaitingListStatus.OFFERED
+            entry.offered_at = now
+            entry.offer_expires_at = now + timedelta(
+                hours=event.waiting_list_offer_hours
+            )
+            entry.save(update_fields=["status", "offered_at", "offer_expires_at"])
+            enqueue_message(
+                "email.waiting_list_offer",
+                payload={"entry": entry.pk},
+                key=f"waiting_list_offer:{entry.pk}",
+            )
+            log_activity(entry, action="waiting_list.offered", event=event)
+            offered += 1
+            if free is not None:
+                free -= entry.quantity
+    return offered
+
+
+def find_offer(token: str, *, now: datetime | None = None) -> WaitingListEntry:
+    """The open offer a reservation link is for, or WaitingListError."""
+    now = now or timezone.now()
+    entry = (
+        WaitingListEntry.objects.select_related("event", "ticket_type")
+        .filter(token=token or "")
+        .first()
+    )
+    if entry is None:
+        raise WaitingListError(_("This link is not valid."), code="unknown_token")
+    if entry.status != WaitingListStatus.OFFERED or entry.offer_expires_at <= now:
+        raise WaitingListError(
+            _("This offer is no longer open."),
+            code="offer_expired",
+            field="waiting_list_token",
+        )
+    return entry

@@ -1,0 +1,10 @@
+"""Placeholder until the public pages are built (issue 3, web part)."""
+
+from django.http import Http404
+
+
+def _not_yet(*args, **kwargs):
+    raise Http404
+
+
+consent_form = _not_yet

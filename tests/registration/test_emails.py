@@ -1,0 +1,240 @@
+"""Every e-mail: who receives it and what it says (registration/emails.py)."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from registration.models import OrderStatus, PaymentMethod
+from registration.services import consent, orders, waiting_list
+from registration.services.orders import YouthData
+from tests.factories import EventFactory, ExtraFactory, TicketTypeFactory, UserFactory
+from tests.registration.services.conftest import (
+    attendee,
+    buyer,
+    make_delegate,
+    make_event,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def event(db):
+    return make_event()
+
+
+@pytest.fixture
+def delegate(event):
+    return make_delegate(event)
+
+
+@pytest.fixture
+def send(django_capture_on_commit_callbacks, mailoutbox):
+    """Run a service and return the e-mails it sent after commit."""
+
+    def run(func, *args, **kwargs):
+        mailoutbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            result = func(*args, **kwargs)
+        return result, list(mailoutbox)
+
+    return run
+
+
+def html(message) -> str:
+    [(body, mimetype)] = message.alternatives
+    assert mimetype == "text/html"
+    return body
+
+
+def test_order_received_goes_to_the_buyer_with_total_and_link(event, delegate, send):
+    gala = ExtraFactory(event=event, name="Gala dinner", price=Decimal("85.00"))
+    order, sent = send(
+        orders.place_order,
+        event,
+        buyer=buyer(language="es"),
+        attendees=[attendee(delegate, extras=[gala.pk])],
+        payment_method=PaymentMethod.INVOICE,
+    )
+    [message] = sent
+    assert message.to == ["buyer@example.org"]
+    assert message.reply_to == ["events@sister-cities.example"]
+    assert message.subject == f"Order received: Annual Conference ({order.code})"
+    link = f"http://localhost:8000/es/orders/{order.code}/{order.secret}/"
+    assert link in message.body
+    assert (
+        "- Mina Park: Delegate (USD 450.00)\n  + Gala dinner (USD 85.00)"
+        in message.body
+    )
+    assert "Total: USD 535.00" in message.body
+    assert "We will send an invoice for USD 535.00." in message.body
+    assert f'href="{link}"' in html(message)
+    assert '<html lang="es">' in html(message)
+
+
+def test_order_received_for_card_asks_for_payment_by_the_hold_time(
+    event, delegate, send
+):
+    _order, [message] = send(
+        orders.place_order,
+        event,
+        buyer=buyer(),
+        attendees=[attendee(delegate)],
+        payment_method=PaymentMethod.CARD,
+    )
+    assert "Please complete the card payment on your order page by" in message.body
+
+
+def test_free_order_confirms_to_buyer_and_notices_each_attendee(event, send):
+    free = TicketTypeFactory(event=event, name="Press", price=Decimal("0.00"))
+    order, sent = send(
+        orders.place_order,
+        event,
+        buyer=buyer(),
+        attendees=[
+            attendee(free, email="mina@example.org", language="fr"),
+            attendee(free, given_name="Jo", email=""),
+        ],
+        payment_method=PaymentMethod.FREE,
+    )
+    assert [(m.to, m.subject) for m in sent] == [
+        (
+            ["buyer@example.org"],
+            f"Registration confirmed: Annual Conference ({order.code})",
+        ),
+        (["mina@example.org"], "You are registered for Annual Conference"),
+    ]
+    notice = sent[1]
+    mina = order.attendees.get(email="mina@example.org")
+    assert f"http://localhost:8000/fr/attendees/{mina.secret}/" in notice.body
+    assert "Ada Buyer has registered you for Annual Conference as Press." in notice.body
+    assert "Your badge will read: Mina Park." in notice.body
+
+
+def test_paying_a_pending_order_sends_the_confirmation(event, delegate, send):
+    order = orders.place_order(
+        event,
+        buyer=buyer(),
+        attendees=[attendee(delegate)],
+        payment_method=PaymentMethod.INVOICE,
+    )
+    _, sent = send(orders.mark_order_paid, order, by=UserFactory(is_staff=True))
+    assert [m.subject for m in sent] == [
+        f"Registration confirmed: Annual Conference ({order.code})",
+        "You are registered for Annual Conference",
+    ]
+
+
+def test_application_received_approved_and_declined(event, send):
+    selective = TicketTypeFactory(
+        event=event, requires_approval=True, price=Decimal("300.00")
+    )
+    staff = UserFactory(is_staff=True)
+    order, [received] = send(
+        orders.place_order,
+        event,
+        buyer=buyer(),
+        attendees=[attendee(selective)],
+        payment_method=PaymentMethod.CARD,
+    )
+    assert received.subject == f"Application received: Annual Conference ({order.code})"
+    assert "our team reviews each application" in received.body
+    _, [approved] = send(orders.approve_order, order, by=staff)
+    assert approved.to == ["buyer@example.org"]
+    assert approved.subject == "Your application for Annual Conference is approved"
+    assert "Please pay USD 300.00 by" in approved.body
+    assert f"/orders/{order.code}/{order.secret}/" in approved.body
+
+    other = orders.place_order(
+        event,
+        buyer=buyer(email="other@example.org"),
+        attendees=[attendee(selective)],
+        payment_method=PaymentMethod.CARD,
+    )
+    _, [declined] = send(
+        orders.decline_order, other, by=staff, reason="All places are taken."
+    )
+    assert declined.to == ["other@example.org"]
+    assert declined.subject == "Your application for Annual Conference"
+    assert "we cannot offer a place this time" in declined.body
+    assert "All places are taken." in declined.body
+
+
+def test_consent_request_and_reminder_go_to_the_guardian(send):
+    now = timezone.now()
+    summit = EventFactory(
+        name="Youth Leadership Summit", starts_at=now + timedelta(days=90)
+    )
+    ticket = TicketTypeFactory(
+        event=summit, min_age=14, max_age=18, requires_guardian_consent=True
+    )
+    youth = YouthData(
+        date_of_birth=date.today().replace(year=date.today().year - 16),
+        guardian_name="Grace Guardian",
+        guardian_email="grace@example.org",
+        guardian_phone="+1 202 555 0100",
+    )
+    order, sent = send(
+        orders.place_order,
+        summit,
+        buyer=buyer(),
+        attendees=[attendee(ticket, youth=youth)],
+        payment_method=PaymentMethod.INVOICE,
+    )
+    token = order.attendees.get().youth.consent_token
+    [request] = [m for m in sent if m.to == ["grace@example.org"]]
+    assert (
+        request.subject
+        == "Your consent is needed: Mina Park at Youth Leadership Summit"
+    )
+    assert "Dear Grace Guardian," in request.body
+    assert f"http://localhost:8000/consent/{token}/" in request.body
+    _, [reminder] = send(
+        consent.send_consent_reminders, now=now + timedelta(days=3, hours=1)
+    )
+    assert reminder.to == ["grace@example.org"]
+    assert "This is a reminder: we have not yet received your consent." in reminder.body
+
+
+def test_expiry_warning_names_the_amount_and_the_deadline(event, delegate, send):
+    now = timezone.now()
+    event.registration_opens_at = now - timedelta(days=30)
+    event.save()
+    order = orders.place_order(
+        event,
+        buyer=buyer(),
+        attendees=[attendee(delegate)],
+        payment_method=PaymentMethod.INVOICE,
+        now=now - timedelta(days=12),
+    )
+    order.__class__.objects.filter(pk=order.pk).update(
+        created_at=now - timedelta(days=12)
+    )
+    _, [warning] = send(orders.send_expiry_warnings, now=now)
+    assert warning.to == ["buyer@example.org"]
+    assert "We have not yet received USD 450.00 for this order." in warning.body
+    assert order.status == OrderStatus.PENDING
+
+
+def test_waiting_list_offer_goes_to_the_person_in_line(event, send):
+    ticket = TicketTypeFactory(event=event, name="Delegate", capacity=1)
+    held = orders.place_order(
+        event,
+        buyer=buyer(),
+        attendees=[attendee(ticket)],
+        payment_method=PaymentMethod.CARD,
+    )
+    entry = waiting_list.join_waiting_list(
+        event,
+        ticket_type=ticket,
+        name="Wendy",
+        email="wendy@example.org",
+        language="es",
+    )
+    orders.cancel_order(held, by=None)
+    _, [offer] = send(waiting_list.offer_waiting_list_places)
+    assert offer.to == ["wendy@example.org"]
+    assert "A place for Delegate at Annual Conference has become free" in offer.body
+    assert f"http://localhost:8000/es/waiting-list/offer/{entry.token}/" in offer.body
