@@ -19,6 +19,8 @@ EVENT_DATETIME_FIELDS = (
     "ends_at",
     "registration_opens_at",
     "registration_closes_at",
+    "attendee_edit_until",
+    "buyer_cancellation_until",
 )
 SALE_WINDOW_FIELDS = ("available_from", "available_until")
 VOUCHER_DATETIME_FIELDS = ("valid_from", "valid_until")

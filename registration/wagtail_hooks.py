@@ -68,6 +68,18 @@ class EventViewSet(ModelViewSet):
                         ],
                         heading=_("Registration"),
                     ),
+                    MultiFieldPanel(
+                        [
+                            FieldRowPanel(
+                                [
+                                    FieldPanel("attendee_edit_until"),
+                                    FieldPanel("buyer_cancellation_until"),
+                                ]
+                            ),
+                            FieldPanel("waiting_list_offer_hours"),
+                        ],
+                        heading=_("Order changes and waiting list"),
+                    ),
                 ],
                 heading=_("Event"),
             ),

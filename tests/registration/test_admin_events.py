@@ -80,6 +80,7 @@ def event_post(*ticket_types: dict[str, str], **fields) -> dict[str, str]:
         "capacity": "500",
         "currency": "USD",
         "payment_term_days": "14",
+        "waiting_list_offer_hours": "48",
         "contact_email": "events@example.org",
         **management_form("ticket_types", len(ticket_types)),
         **management_form("extras", 0),
