@@ -19,7 +19,7 @@ def length_for_bits(bits: int, alphabet: str = UNAMBIGUOUS_ALPHABET) -> int:
     return math.ceil(bits / math.log2(len(alphabet)))
 
 
-# 27 characters of a 31-letter alphabet carry 133 bits.
+# 26 characters of a 31-letter alphabet carry 128.8 bits.
 SECRET_LENGTH = length_for_bits(128)
 
 

@@ -20,9 +20,10 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-.venv/bin/python manage.py db_worker &
+mkdir -p var/log
+.venv/bin/python manage.py db_worker >var/log/worker.log 2>&1 &
 pids+=($!)
-.venv/bin/python manage.py run_periodic &
+.venv/bin/python manage.py run_periodic >var/log/periodic.log 2>&1 &
 pids+=($!)
 .venv/bin/python manage.py runserver "0.0.0.0:$port" --noreload &
 pids+=($!)
@@ -34,7 +35,7 @@ cat <<MSG
   Site:   http://localhost:$port/
   Event:  http://localhost:$port/events/annual-conference-2027/
   $login
-  Stop with Ctrl-C.
+  Worker and periodic loop log to var/log/. Stop with Ctrl-C.
 
 MSG
 wait -n "${pids[@]}"

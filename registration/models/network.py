@@ -11,7 +11,10 @@ class Delegation(models.Model):
     """The group a city sends to an event; badges, check-in and reports group by it."""
 
     event = models.ForeignKey(
-        Event, on_delete=models.CASCADE, related_name="delegations", verbose_name=_("event")
+        Event,
+        on_delete=models.CASCADE,
+        related_name="delegations",
+        verbose_name=_("event"),
     )
     name = models.CharField(_("name"), max_length=200)
     home_city = models.CharField(_("home city"), max_length=100)
@@ -22,7 +25,9 @@ class Delegation(models.Model):
         verbose_name = _("delegation")
         verbose_name_plural = _("delegations")
         constraints = [
-            models.UniqueConstraint("event", "name", name="delegation_name_unique_per_event")
+            models.UniqueConstraint(
+                "event", "name", name="delegation_name_unique_per_event"
+            )
         ]
 
     def __str__(self):

@@ -9,4 +9,6 @@ from registration.selectors import get_event_sales
 def start(request, slug: str):
     event = get_object_or_404(Event, slug=slug)
     sales = get_event_sales(event)
-    return render(request, "registration/checkout_tickets.html", {"event": event, "sales": sales})
+    return render(
+        request, "registration/checkout_tickets.html", {"event": event, "sales": sales}
+    )

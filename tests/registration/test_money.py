@@ -14,7 +14,9 @@ from registration.money import format_money, round_money, to_minor_units
         ("2.5", "JPY", Decimal("3")),
     ],
 )
-def test_round_money_rounds_half_up_to_the_currency_decimals(amount, currency, expected):
+def test_round_money_rounds_half_up_to_the_currency_decimals(
+    amount, currency, expected
+):
     assert round_money(Decimal(amount), currency) == expected
 
 
