@@ -206,6 +206,9 @@ def get_event_sales(event: Event, *, now: datetime | None = None) -> EventSales:
         state = event_state
     elif any(offer.on_sale for offer in offers):
         state = SalesState.OPEN
+    elif not offers and ticket_types:
+        # Only voucher-unlocked types (an invited-speakers event): open to code holders.
+        state = SalesState.OPEN
     elif (
         offers
         and all(

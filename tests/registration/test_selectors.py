@@ -435,3 +435,14 @@ def test_event_sales_reads_in_four_queries_at_most(django_assert_num_queries):
 
     with django_assert_num_queries(4):
         get_event_sales(event)
+
+
+def test_event_with_only_voucher_ticket_types_is_open_to_code_holders():
+    event = EventFactory()
+    TicketTypeFactory(event=event, hidden_unless_voucher=True)
+
+    sales = get_event_sales(event)
+
+    assert sales.offers == []
+    assert sales.state == SalesState.OPEN
+    assert sales.can_register is True
