@@ -26,6 +26,8 @@ TEST_ONLY_VARIABLES = {
     "TASK_BACKEND",
     "EMAIL_BACKEND",
     "DJANGO_SETTINGS_MODULE",
+    "STATIC_MANIFEST",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by tests/browser/conftest.py for Playwright
 }
 
 
