@@ -8,6 +8,8 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from registration.views import payments as payment_views
+
 # Not language-prefixed: staff, machines and the language switch itself.
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -16,6 +18,8 @@ urlpatterns = [
     path("sitemap.xml", sitemap),
     # REST API v1, its OpenAPI schema (/api/schema/) and docs (/api/docs/).
     path("api/", include("registration.api.urls")),
+    path("payments/stripe/webhook/", payment_views.stripe_webhook, name="stripe_webhook"),
+    path("checkin/", include("registration.checkin_urls")),  # volunteer app
 ]
 
 if settings.DEBUG:
@@ -24,6 +28,7 @@ if settings.DEBUG:
 # English at /, Spanish at /es/, French at /fr/. Wagtail's catch-all comes last.
 urlpatterns += i18n_patterns(
     path("", include("registration.urls")),
+    path("", include("registration.payments_urls")),  # pay, done, receipts, invoices
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -1,6 +1,6 @@
 """REST API addresses (not language-prefixed), mounted at /api/."""
 
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from registration.api import views
@@ -19,6 +19,8 @@ urlpatterns = [
     path(
         "v1/orders/<str:code>/cancel/", views.OrderCancel.as_view(), name="order_cancel"
     ),
+    path("v1/checkin/", include("registration.api.checkin")),
+    path("v1/", include("registration.api.payments")),  # mark-paid, refunds
     # Public: anyone may read the schema and its docs (DESIGN: addresses).
     path(
         "schema/",

@@ -122,7 +122,7 @@ class OrderCreate(APIView):
             waiting_list_token=data.get("waiting_list_token") or None,
             by=request.user,
         )
-        order = order_queryset().get(pk=order.pk)
+        # place_order hands back the order with its rows attached: no re-read.
         return Response(
             OrderOutSerializer(order, context={"request": request}).data,
             status=status.HTTP_201_CREATED,

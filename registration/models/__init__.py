@@ -56,3 +56,70 @@ __all__ = [
     "YouthDetails",
     "hash_token",
 ]
+
+# Door check-in (issue 6).
+from registration.models.checkin import (
+    CheckIn,
+    CheckInList,
+    CheckInResult,
+    CheckInType,
+    Device,
+)
+
+__all__ += ["CheckIn", "CheckInList", "CheckInResult", "CheckInType", "Device"]
+
+# Payments (issue 4).
+from registration.models.payments import (  # noqa: E402
+    COUNTED_REFUND_STATUSES,
+    OPEN_PAYMENT_STATUSES,
+    BillingDetails,
+    CreditNote,
+    DocumentCounter,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentProvider,
+    PaymentStatus,
+    Refund,
+    RefundOrigin,
+    RefundPolicy,
+    RefundStatus,
+    StripeEvent,
+    StripeEventStatus,
+)
+
+__all__ += [
+    "COUNTED_REFUND_STATUSES",
+    "OPEN_PAYMENT_STATUSES",
+    "BillingDetails",
+    "CreditNote",
+    "DocumentCounter",
+    "Invoice",
+    "InvoiceStatus",
+    "Payment",
+    "PaymentProvider",
+    "PaymentStatus",
+    "Refund",
+    "RefundOrigin",
+    "RefundPolicy",
+    "RefundStatus",
+    "StripeEvent",
+    "StripeEventStatus",
+]
+
+# Badge printing (issue 5).
+from registration.models.badges import (  # noqa: E402
+    BadgePrint,
+    BadgePrintJob,
+    BadgePrintJobStatus,
+    BadgeSort,
+)
+from registration.models.events import BadgeLayout  # noqa: E402
+
+__all__ += [
+    "BadgeLayout",
+    "BadgePrint",
+    "BadgePrintJob",
+    "BadgePrintJobStatus",
+    "BadgeSort",
+]

@@ -138,6 +138,14 @@ class Event(ClusterableModel):
         return timezone.localtime(self.starts_at, self.tz).date()
 
 
+class BadgeLayout(models.TextChoices):
+    """How badges are printed; the keys equal `registration.services.badges.LAYOUTS`."""
+
+    A6 = "a6", _("A6, one badge per page")
+    LETTER_6UP = "letter-6up", _("US Letter, six 4×3 in inserts (Avery 5392)")
+    A4_4UP = "a4-4up", _("A4, four A6 badges to cut")
+
+
 class SaleWindowMixin(models.Model):
     available_from = models.DateTimeField(
         _("on sale from"),
@@ -214,6 +222,13 @@ class TicketType(SaleWindowMixin, Orderable):
     )
     badge_colour = models.CharField(
         _("badge colour"), max_length=7, default="#1F6FB2", validators=[hex_colour]
+    )
+    badge_layout = models.CharField(
+        _("badge layout"),
+        max_length=20,
+        choices=BadgeLayout.choices,
+        default=BadgeLayout.A6,
+        help_text=_("How this ticket type's badges are printed."),
     )
 
     class Meta(Orderable.Meta):

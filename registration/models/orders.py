@@ -75,6 +75,15 @@ class Order(models.Model):
         choices=PaymentMethod.choices,
         default=PaymentMethod.CARD,
     )
+    # Payments (issue 4): staff let trusted organisations in before their invoice
+    # is paid; services/tickets.py reads it. Added by migration 0005_payments.
+    admit_before_payment = models.BooleanField(
+        _("admit before payment"),
+        default=False,
+        help_text=_(
+            "Tickets are issued before the invoice is paid (trusted organisations)."
+        ),
+    )
     voucher = models.ForeignKey(
         "registration.Voucher",
         on_delete=models.PROTECT,

@@ -17,7 +17,7 @@ import functools
 import io
 import logging
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -152,8 +152,12 @@ def render_pdf_parts(
     base_url: str | None,
     stylesheets: Sequence[str] = (),
     workers: int = 2,
+    on_part: Callable[[int], None] | None = None,
 ) -> bytes:
     """Render HTML documents in `workers` processes and merge the PDFs in order.
+
+    `on_part(index)` is called, in order, as each part's PDF is ready (a
+    progress bar's hook).
 
     One WeasyPrint document renders on one core, so a big batch (an event's
     badges) is cut into parts. `parts` may be a generator: each part is sent
@@ -165,13 +169,17 @@ def render_pdf_parts(
     warms its renderer once (about a second), started before the first part.
     """
     stylesheets = tuple(stylesheets)
+    rendered: list[bytes] = []
+
+    def collect(pdf: bytes) -> None:
+        rendered.append(pdf)
+        if on_part is not None:
+            on_part(len(rendered) - 1)
+
     if workers <= 1:
-        return merge_pdfs(
-            [
-                render_pdf(html, base_url=base_url, stylesheets=stylesheets)
-                for html in parts
-            ]
-        )
+        for html in parts:
+            collect(render_pdf(html, base_url=base_url, stylesheets=stylesheets))
+        return merge_pdfs(rendered)
 
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -184,5 +192,6 @@ def render_pdf_parts(
         futures = [
             pool.submit(_render_part, (html, base_url, stylesheets)) for html in parts
         ]
-        rendered = [future.result() for future in futures]
+        for future in futures:
+            collect(future.result())
     return merge_pdfs(rendered)

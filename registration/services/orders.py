@@ -828,12 +828,12 @@ def _write_order(
             )
         )
     created = Attendee.objects.bulk_create(rows)
-    AttendeeExtra.objects.bulk_create(
+    extra_rows = AttendeeExtra.objects.bulk_create(
         AttendeeExtra(attendee=attendee, extra=extra, price=price)
         for attendee, line in zip(created, plan.quote.attendees, strict=True)
         for extra, price in line.extras
     )
-    Answer.objects.bulk_create(
+    answer_rows = Answer.objects.bulk_create(
         Answer(attendee=attendee, question=question, value=value)
         for attendee, answers in zip(created, plan.answers, strict=True)
         for question, value in answers.items()
@@ -850,6 +850,7 @@ def _write_order(
         if youth is not None
     ]
     youth_created = YouthDetails.objects.bulk_create(youth_rows)
+    _cache_written_rows(order, created, extra_rows, answer_rows, youth_created)
     if plan.offer is not None:
         WaitingListEntry.objects.filter(pk=plan.offer.pk).update(
             status=WaitingListStatus.ACCEPTED, order=order
@@ -879,6 +880,35 @@ def _write_order(
         if youth.attendee.ticket_type.requires_guardian_consent:
             request_guardian_consent(youth, now=now)
     return order
+
+
+def _cache_written_rows(order, attendees, extra_rows, answer_rows, youth_rows) -> None:
+    """Attach what was just written, as a prefetch would, so that reading the new
+    order back (the API's answer) needs no queries."""
+
+    def cached(manager, rows):
+        queryset = manager.get_queryset()
+        queryset._result_cache = list(rows)
+        queryset._prefetch_done = True
+        return queryset
+
+    youth_by_attendee = {id(youth.attendee): youth for youth in youth_rows}
+    for youth in youth_rows:
+        YouthDetails.consent.related.set_cached_value(youth, None)
+    for attendee in attendees:
+        attendee._prefetched_objects_cache = {
+            "attendeeextra_set": cached(
+                attendee.attendeeextra_set,
+                [row for row in extra_rows if row.attendee is attendee],
+            ),
+            "answers": cached(
+                attendee.answers, [row for row in answer_rows if row.attendee is attendee]
+            ),
+        }
+        Attendee.youth.related.set_cached_value(
+            attendee, youth_by_attendee.get(id(attendee))
+        )
+    order._prefetched_objects_cache = {"attendees": cached(order.attendees, attendees)}
 
 
 def _queue_confirmation(order: Order) -> None:
@@ -1144,3 +1174,149 @@ def send_expiry_warnings(*, now: datetime | None = None) -> int:
         ):
             sent += 1
     return sent
+
+
+# --- Review and attendee edits ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderPreview:
+    """What placing the request would give now: prices and the resulting status."""
+
+    quote: pricing.Quote
+    status: str
+    payment_method: str
+
+
+def preview_order(
+    event: Event,
+    *,
+    buyer: BuyerData,
+    attendees: list[AttendeeData],
+    payment_method: str,
+    voucher_code: str | None = None,
+    member_code: str | None = None,
+    waiting_list_token: str | None = None,
+    now: datetime | None = None,
+) -> OrderPreview:
+    """Validate and price a request without writing anything (the review step).
+
+    Raises the same errors as `place_order` except those decided under the
+    locks (SoldOut, Busy); the buyer confirms the total shown, which
+    `place_order(expected_total=...)` then checks.
+    """
+    plan = _validate(
+        event,
+        buyer=buyer,
+        attendees=attendees,
+        voucher_code=voucher_code,
+        member_code=member_code,
+        payment_method=payment_method,
+        waiting_list_token=waiting_list_token,
+        now=now or timezone.now(),
+    )
+    return OrderPreview(
+        quote=plan.quote, status=plan.status, payment_method=plan.payment_method
+    )
+
+
+def attendee_edit_deadline(event: Event) -> datetime:
+    return event.attendee_edit_until or event.starts_at
+
+
+def can_edit_attendees(order: Order, *, now: datetime | None = None) -> bool:
+    """Buyers edit attendee details of live orders until the event's edit cut-off."""
+    now = now or timezone.now()
+    return order.status in {
+        OrderStatus.PENDING,
+        OrderStatus.AWAITING_APPROVAL,
+        OrderStatus.PAID,
+    } and now < attendee_edit_deadline(order.event)
+
+
+EDITABLE_ATTENDEE_FIELDS = (
+    "badge_name",
+    "given_name",
+    "family_name",
+    "email",
+    "language",
+    "organisation",
+    "city",
+    "country",
+)
+
+
+def update_attendee(
+    attendee: Attendee, *, data: dict[str, str], by=None, now: datetime | None = None
+) -> Attendee:
+    """Change an attendee's personal details (not ticket or extras) before the cut-off.
+
+    Raises OrderError `edit_closed` after the cut-off and OrderInvalid naming
+    each bad field. The ActivityLog entry lists the changed field names only.
+    """
+    order = attendee.order
+    if not can_edit_attendees(order, now=now):
+        raise OrderError(
+            _("Attendee details can no longer be changed online; please contact us."),
+            code="edit_closed",
+        )
+    values = {
+        name: str(data.get(name, getattr(attendee, name)) or "").strip()
+        for name in EDITABLE_ATTENDEE_FIELDS
+    }
+    values["country"] = values["country"].upper()
+    errors = []
+    if not values["given_name"]:
+        errors.append(
+            OrderError(_("Enter the given name."), code="required", field="given_name")
+        )
+    if error := _email_error(values["email"], path="email", required=False):
+        errors.append(error)
+    if values["language"] not in {code for code, _name in settings.LANGUAGES}:
+        errors.append(
+            OrderError(
+                _("Choose a language offered."), code="invalid_choice", field="language"
+            )
+        )
+    if values["country"] and values["country"] not in dict(countries):
+        errors.append(
+            OrderError(_("Choose a country."), code="invalid_choice", field="country")
+        )
+    for name, limit in (
+        ("badge_name", 120),
+        ("given_name", 100),
+        ("family_name", 100),
+        ("organisation", 200),
+        ("city", 100),
+    ):
+        if len(values[name]) > limit:
+            errors.append(
+                OrderError(
+                    _("Use at most %(n)s characters.") % {"n": limit},
+                    code="max_length",
+                    field=name,
+                )
+            )
+    if errors:
+        raise OrderInvalid(errors)
+    if not values["badge_name"]:
+        values["badge_name"] = f"{values['given_name']} {values['family_name']}".strip()
+    changed = [
+        name
+        for name, value in values.items()
+        if str(getattr(attendee, name) or "") != value
+    ]
+    if not changed:
+        return attendee
+    with transaction.atomic():
+        for name in changed:
+            setattr(attendee, name, values[name])
+        attendee.save(update_fields=changed)
+        log_activity(
+            attendee,
+            action="attendee.updated",
+            actor=by,
+            event=order.event,
+            data={"fields": changed},
+        )
+    return attendee

@@ -10,16 +10,23 @@ the confirmation e-mail and downloadable from the order page; both ask
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy
 
 from registration.models import Attendee, Event, OrderStatus
-from registration.services import documents
+from registration.services import documents, outbox
+from registration.services.audit import log_activity
 from registration.services.errors import RegistrationError
+from registration.tokens import new_secret
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class TicketNotIssuable(RegistrationError):
@@ -46,16 +53,13 @@ def ticket_refusal(attendee: Attendee) -> str | None:
 
     - `canceled`: the order was canceled or expired;
     - `unpaid`: the order is not paid (pending, awaiting approval), unless staff
-      admitted it before payment (`Order.admit_before_payment`, which arrives
-      with its migration; until then no order is admitted unpaid);
+      admitted it before payment (`Order.admit_before_payment`);
     - `consent_missing`: a ticket type that needs guardian consent has none signed.
     """
     order = attendee.order
     if order.status in {OrderStatus.CANCELED, OrderStatus.EXPIRED}:
         return "canceled"
-    if order.status != OrderStatus.PAID and not getattr(
-        order, "admit_before_payment", False
-    ):
+    if order.status != OrderStatus.PAID and not order.admit_before_payment:
         return "unpaid"
     if attendee.consent_missing:
         return "consent_missing"
@@ -138,3 +142,33 @@ def render_ticket(attendee: Attendee) -> bytes:
         base_url=str(settings.BASE_DIR / "templates" / "documents" / "assets") + "/",
         stylesheets=_ticket_stylesheets(),
     )
+
+
+def reissue_ticket(attendee: Attendee, *, by: User | None) -> Attendee:
+    """Give `attendee` a new QR secret and e-mail them the new ticket.
+
+    The old secret stops working at once: the scanner, the attendee page and
+    the ticket link all look the attendee up by the current secret. Side
+    effects: an ActivityLog entry `ticket.reissued` (without either secret) and
+    an outbox e-mail `email.ticket_reissued` to the attendee (to the buyer when
+    the attendee has no address), sent after the commit with the ticket PDF
+    attached while the ticket may be issued (see `ticket_refusal`).
+    """
+    with transaction.atomic():
+        locked = Attendee.objects.select_for_update().get(pk=attendee.pk)
+        locked.secret = new_secret()
+        locked.save(update_fields=["secret"])
+        entry = log_activity(
+            locked,
+            action="ticket.reissued",
+            actor=by,
+            event=attendee.order.event,
+            data={"refusal": ticket_refusal(attendee) or ""},
+        )
+        outbox.enqueue_message(
+            "email.ticket_reissued",
+            payload={"attendee": locked.pk},
+            key=f"ticket_reissued:{entry.pk}",
+        )
+    attendee.secret = locked.secret
+    return attendee

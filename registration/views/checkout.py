@@ -1,14 +1,447 @@
-"""Checkout: choose tickets → attendee details → review → place the order."""
+"""Checkout: choose tickets → attendee details → review → place the order.
 
-from django.shortcuts import get_object_or_404, render
+The steps keep what the buyer entered in the session (`checkout:<event id>`),
+so going back or fixing an error never loses data; the flow needs no
+JavaScript. Every rule is the services' (`preview_order`, `place_order`);
+their errors come back named by dotted field paths (`attendees.0.email`),
+which are also the names of the form inputs here.
+"""
 
-from registration.models import Event
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.contrib import messages
+from django.forms.utils import ErrorList
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+from django_countries import countries
+
+from registration.models import Event, PaymentMethod, Question, QuestionKind
 from registration.selectors import get_event_sales
+from registration.services import pricing
+from registration.services.errors import (
+    Busy,
+    OrderError,
+    OrderInvalid,
+    PriceChanged,
+    SoldOut,
+)
+from registration.services.orders import (
+    AttendeeData,
+    BuyerData,
+    YouthData,
+    place_order,
+    preview_order,
+)
+
+MAX_TICKETS = 50
 
 
+def _state(request, event: Event) -> dict:
+    return request.session.get(f"checkout:{event.pk}", {})
+
+
+def _save_state(request, event: Event, state: dict) -> None:
+    request.session[f"checkout:{event.pk}"] = state
+
+
+class TicketErrors:
+    """The little the tickets template needs of a form: `non_field_errors`."""
+
+    def __init__(self, errors: list[str]):
+        self._errors = ErrorList(errors)
+
+    def non_field_errors(self):
+        return self._errors
+
+
+def _int(value) -> int:
+    try:
+        return max(int(value or 0), 0)
+    except (TypeError, ValueError):
+        return -1
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
 def start(request, slug: str):
+    """Step 1: ticket types, quantities, extras and a member code or voucher."""
     event = get_object_or_404(Event, slug=slug)
     sales = get_event_sales(event)
-    return render(
-        request, "registration/checkout_tickets.html", {"event": event, "sales": sales}
+    context = {"event": event, "sales": sales}
+    if request.method == "GET":
+        return render(request, "registration/checkout_tickets.html", context)
+
+    errors = []
+    tickets: dict[str, int] = {}
+    on_sale = {offer.ticket_type.pk: offer for offer in sales.offers if offer.on_sale}
+    for ticket_type in event.ticket_types.all():
+        count = _int(request.POST.get(f"ticket_{ticket_type.pk}"))
+        if count < 0:
+            errors.append(_("Enter whole numbers of tickets."))
+        elif count and ticket_type.pk not in on_sale:
+            errors.append(
+                _("%(ticket)s is not on sale now.") % {"ticket": ticket_type.name}
+            )
+        elif count:
+            tickets[str(ticket_type.pk)] = count
+    extras = {}
+    for extra in event.extras.all():
+        count = _int(request.POST.get(f"extra_{extra.pk}"))
+        if count > 0:
+            extras[str(extra.pk)] = count
+    total = sum(tickets.values())
+    if not errors and total == 0:
+        errors.append(_("Choose at least one ticket."))
+    if total > MAX_TICKETS:
+        errors.append(
+            _("One order can have at most %(n)s tickets; please split the group.")
+            % {"n": MAX_TICKETS}
+        )
+    if any(count > total for count in extras.values()):
+        errors.append(_("Choose each extra at most once per attendee."))
+
+    code = request.POST.get("voucher", "").strip()
+    voucher_code = member_code = ""
+    if code and not errors:
+        voucher_code, member_code, error = _classify_code(event, code)
+        if error:
+            errors.append(error)
+    if errors:
+        context["form"] = TicketErrors(errors)
+        return render(
+            request, "registration/checkout_tickets.html", context, status=400
+        )
+
+    state = _state(request, event)
+    state.update(
+        {
+            "tickets": tickets,
+            "extras": extras,
+            "voucher_code": voucher_code,
+            "member_code": member_code,
+        }
     )
+    _save_state(request, event, state)
+    return redirect("registration:checkout_attendees", slug=event.slug)
+
+
+def _classify_code(event: Event, code: str) -> tuple[str, str, str]:
+    """One code field for both: a voucher of the event, else a member code."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    try:
+        pricing.find_voucher(event, code, now=now)
+        return code, "", ""
+    except OrderError as voucher_error:
+        if voucher_error.code != "voucher_unknown":
+            return "", "", voucher_error.message
+    try:
+        pricing.find_member_organisation(event, code, now=now)
+        return "", code, ""
+    except OrderError as member_error:
+        if member_error.code != "member_code_unknown":
+            return "", "", member_error.message
+    return "", "", _("This code is neither a voucher nor a member code for this event.")
+
+
+# --- Step 2: attendees and buyer ------------------------------------------------------
+
+
+ATTENDEE_FIELDS = (
+    "given_name",
+    "family_name",
+    "badge_name",
+    "email",
+    "language",
+    "organisation",
+    "city",
+    "country",
+)
+BUYER_FIELDS = (
+    "name",
+    "email",
+    "organisation",
+    "phone",
+    "address",
+    "tax_id",
+    "language",
+)
+YOUTH_FIELDS = ("date_of_birth", "guardian_name", "guardian_email", "guardian_phone")
+
+
+def _slots(event: Event, state: dict) -> list:
+    """One ticket type per attendee form, in the order of the event's ticket types."""
+    by_pk = {tt.pk: tt for tt in event.ticket_types.all()}
+    slots = []
+    for pk, count in state.get("tickets", {}).items():
+        ticket_type = by_pk.get(int(pk))
+        if ticket_type is not None:
+            slots.extend([ticket_type] * count)
+    return slots
+
+
+def _questions_for(questions: list[Question], ticket_type) -> list[Question]:
+    result = []
+    for question in questions:
+        scope = {tt.pk for tt in question.ticket_types.all()}
+        if not scope or ticket_type.pk in scope:
+            result.append(question)
+    return result
+
+
+def _read_post(request, slots, questions) -> dict:
+    """The submitted values, keyed by the dotted names the services use."""
+    data: dict = {}
+    for name in BUYER_FIELDS:
+        data[f"buyer.{name}"] = request.POST.get(f"buyer.{name}", "").strip()
+    data["payment_method"] = request.POST.get("payment_method", "")
+    for index, ticket_type in enumerate(slots):
+        prefix = f"attendees.{index}"
+        for name in ATTENDEE_FIELDS:
+            data[f"{prefix}.{name}"] = request.POST.get(f"{prefix}.{name}", "").strip()
+        data[f"{prefix}.extras"] = request.POST.getlist(f"{prefix}.extras")
+        for question in _questions_for(questions, ticket_type):
+            key = f"{prefix}.answers.{question.pk}"
+            if question.kind == QuestionKind.MULTIPLE_CHOICE:
+                data[key] = request.POST.getlist(key)
+            else:
+                data[key] = request.POST.get(key, "").strip()
+        if ticket_type.is_youth or ticket_type.requires_guardian_consent:
+            for name in YOUTH_FIELDS:
+                data[f"{prefix}.youth.{name}"] = request.POST.get(
+                    f"{prefix}.youth.{name}", ""
+                ).strip()
+    return data
+
+
+def _request_from(data: dict, slots, questions):
+    buyer = BuyerData(
+        **{
+            name: data.get(f"buyer.{name}", "")
+            for name in BUYER_FIELDS
+            if name != "language"
+        },
+        language=data.get("buyer.language") or "en",
+    )
+    attendees = []
+    for index, ticket_type in enumerate(slots):
+        prefix = f"attendees.{index}"
+        answers = {}
+        for question in _questions_for(questions, ticket_type):
+            value = data.get(f"{prefix}.answers.{question.pk}", "")
+            if question.kind == QuestionKind.YES_NO and value == "":
+                value = None
+            answers[question.pk] = value
+        youth = None
+        if ticket_type.is_youth or ticket_type.requires_guardian_consent:
+            youth = YouthData(
+                **{
+                    name: data.get(f"{prefix}.youth.{name}", "")
+                    for name in YOUTH_FIELDS
+                }
+            )
+        attendees.append(
+            AttendeeData(
+                ticket_type=ticket_type.pk,
+                **{name: data.get(f"{prefix}.{name}", "") for name in ATTENDEE_FIELDS},
+                extras=[
+                    int(pk)
+                    for pk in data.get(f"{prefix}.extras", [])
+                    if str(pk).isdigit()
+                ],
+                answers=answers,
+                youth=youth,
+            )
+        )
+    return buyer, attendees
+
+
+def _initial_data(state: dict, slots) -> dict:
+    """First visit: extras chosen on step 1 are ticked for the first attendees."""
+    data = {"buyer.language": "en", "payment_method": PaymentMethod.CARD}
+    for pk, count in state.get("extras", {}).items():
+        for index in range(min(count, len(slots))):
+            data.setdefault(f"attendees.{index}.extras", []).append(pk)
+    return data
+
+
+def _forms(event, slots, questions, data, errors):
+    """Template-friendly rows: each attendee with its fields, values and errors."""
+    extras = list(event.extras.all())
+    rows = []
+    for index, ticket_type in enumerate(slots):
+        prefix = f"attendees.{index}"
+        rows.append(
+            {
+                "index": index,
+                "number": index + 1,
+                "prefix": prefix,
+                "ticket_type": ticket_type,
+                "youth": ticket_type.is_youth or ticket_type.requires_guardian_consent,
+                "consent": ticket_type.requires_guardian_consent,
+                "extras": [
+                    {
+                        "extra": extra,
+                        "checked": str(extra.pk) in data.get(f"{prefix}.extras", []),
+                    }
+                    for extra in extras
+                ],
+                "questions": [
+                    {
+                        "question": question,
+                        "name": f"{prefix}.answers.{question.pk}",
+                        "id": f"f-{prefix}-answers-{question.pk}".replace(".", "-"),
+                        "value": data.get(f"{prefix}.answers.{question.pk}", ""),
+                        "errors": errors.get(f"{prefix}.answers.{question.pk}", []),
+                    }
+                    for question in _questions_for(questions, ticket_type)
+                ],
+            }
+        )
+    return rows
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def attendees(request, slug: str):
+    """Step 2: one form per attendee, the buyer once, the payment method."""
+    event = get_object_or_404(Event, slug=slug)
+    state = _state(request, event)
+    slots = _slots(event, state)
+    if not slots:
+        return redirect("registration:checkout", slug=event.slug)
+    questions = list(event.questions.prefetch_related("ticket_types"))
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        data = _read_post(request, slots, questions)
+        state["data"] = data
+        _save_state(request, event, state)
+        buyer, people = _request_from(data, slots, questions)
+        try:
+            preview_order(
+                event,
+                buyer=buyer,
+                attendees=people,
+                payment_method=data["payment_method"],
+                voucher_code=state.get("voucher_code") or None,
+                member_code=state.get("member_code") or None,
+                waiting_list_token=state.get("waiting_list_token") or None,
+            )
+        except OrderInvalid as exc:
+            for field, field_errors in exc.by_field().items():
+                errors[field] = [error.message for error in field_errors]
+        except OrderError as exc:
+            errors.setdefault(exc.field or "non_field_errors", []).append(exc.message)
+        else:
+            return redirect("registration:checkout_review", slug=event.slug)
+    else:
+        data = state.get("data") or _initial_data(state, slots)
+    context = {
+        "event": event,
+        "rows": _forms(event, slots, questions, data, errors),
+        "data": data,
+        "errors": errors,
+        "general_errors": [
+            message
+            for field, messages_ in errors.items()
+            if not field.startswith(("attendees.", "buyer.", "payment_method"))
+            or field == "attendees"
+            for message in messages_
+        ],
+        "language_choices": settings.LANGUAGES,
+        "countries": [(country.code, country.name) for country in countries],
+        "payment_methods": [
+            (PaymentMethod.CARD, PaymentMethod.CARD.label),
+            (PaymentMethod.INVOICE, PaymentMethod.INVOICE.label),
+        ],
+    }
+    return render(
+        request,
+        "registration/checkout_attendees.html",
+        context,
+        status=400 if errors else 200,
+    )
+
+
+# --- Step 3: review and place ---------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def review(request, slug: str):
+    """Step 3: the exact total; placing the order confirms it (or asks again)."""
+    event = get_object_or_404(Event, slug=slug)
+    state = _state(request, event)
+    slots = _slots(event, state)
+    if not slots or "data" not in state:
+        return redirect("registration:checkout", slug=event.slug)
+    questions = list(event.questions.prefetch_related("ticket_types"))
+    data = state["data"]
+    buyer, people = _request_from(data, slots, questions)
+    kwargs = {
+        "buyer": buyer,
+        "attendees": people,
+        "payment_method": data.get("payment_method", ""),
+        "voucher_code": state.get("voucher_code") or None,
+        "member_code": state.get("member_code") or None,
+        "waiting_list_token": state.get("waiting_list_token") or None,
+    }
+    try:
+        preview = preview_order(event, **kwargs)
+    except OrderError:
+        messages.error(request, _("Please check the details below."))
+        return redirect("registration:checkout_attendees", slug=event.slug)
+    alert = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            expected = Decimal(request.POST.get("expected_total", ""))
+        except InvalidOperation:
+            expected = Decimal("-1")
+        try:
+            order = place_order(event, **kwargs, expected_total=expected)
+        except PriceChanged as exc:
+            alert = exc.message
+            status = 409
+        except SoldOut as exc:
+            alert = exc.message
+            status = 409
+        except Busy as exc:
+            response = render(
+                request,
+                "registration/checkout_review.html",
+                _review_context(event, preview, people, exc.message),
+                status=503,
+            )
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+        except OrderError as exc:
+            alert = exc.message
+            status = 400
+        else:
+            request.session.pop(f"checkout:{event.pk}", None)
+            return redirect("registration:order", code=order.code, secret=order.secret)
+    return render(
+        request,
+        "registration/checkout_review.html",
+        _review_context(event, preview, people, alert),
+        status=status,
+    )
+
+
+def _review_context(event, preview, people, alert: str) -> dict:
+    lines = []
+    for person, line in zip(people, preview.quote.attendees, strict=True):
+        lines.append({"person": person, "line": line})
+    return {
+        "event": event,
+        "preview": preview,
+        "lines": lines,
+        "alert": alert,
+    }

@@ -1,10 +1,75 @@
-"""Placeholder until the public pages are built (issue 3, web part)."""
+"""The guardian's consent page at a single-purpose token link."""
+
+from __future__ import annotations
 
 from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from registration.models import ConsentText
+from registration.services.consent import (
+    current_consent_text,
+    find_youth_by_consent_token,
+    sign_guardian_consent,
+)
+from registration.services.errors import ConsentError, ConsentInvalid
+
+FIELDS = (
+    "signed_name",
+    "medical_notes",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+)
 
 
-def _not_yet(*args, **kwargs):
-    raise Http404
+@never_cache
+@require_http_methods(["GET", "POST"])
+def consent_form(request, token: str):
+    try:
+        youth = find_youth_by_consent_token(token)
+    except ConsentError as exc:
+        if exc.code == "unknown_token":
+            raise Http404 from exc
+        return render(
+            request, "registration/consent_closed.html", {"message": exc.message}
+        )
+    attendee = youth.attendee
+    event = attendee.order.event
+    text = current_consent_text(event)
+    context = {
+        "youth": youth,
+        "attendee": attendee,
+        "event": event,
+        "consent_text": text,
+        "signed": youth.is_consent_signed,
+        "values": {name: getattr(youth, name, "") for name in FIELDS[1:]}
+        | {"signed_name": ""},
+        "errors": {},
+    }
+    if request.method == "GET" or context["signed"] or text is None:
+        return render(request, "registration/consent_form.html", context)
 
-
-consent_form = _not_yet
+    values = {name: request.POST.get(name, "").strip() for name in FIELDS}
+    context["values"] = values
+    context["photo_release"] = request.POST.get("photo_release") == "yes"
+    shown = ConsentText.objects.filter(pk=request.POST.get("consent_text") or 0).first()
+    try:
+        sign_guardian_consent(
+            youth,
+            consent_text=shown or text,
+            photo_release=context["photo_release"],
+            ip_address=request.META.get("REMOTE_ADDR"),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            **values,
+        )
+    except ConsentInvalid as exc:
+        context["errors"] = {e.field: [e.message] for e in exc.errors}
+        return render(request, "registration/consent_form.html", context, status=400)
+    except ConsentError as exc:
+        context["alert"] = exc.message
+        context["signed"] = exc.code == "already_signed"
+        return render(request, "registration/consent_form.html", context, status=409)
+    context["signed"] = True
+    context["just_signed"] = True
+    return render(request, "registration/consent_form.html", context)

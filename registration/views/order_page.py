@@ -1,10 +1,139 @@
-"""Placeholder until the public pages are built (issue 3, web part)."""
+"""The buyer's order page at a secret link, attendee edits, cancellation; the
+attendee's own page. A wrong or truncated secret is a plain 404."""
 
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.contrib import messages
 from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+from django_countries import countries
+
+from registration.models import Attendee, Order
+from registration.services.errors import OrderError, OrderInvalid
+from registration.services.orders import (
+    EDITABLE_ATTENDEE_FIELDS,
+    attendee_edit_deadline,
+    can_buyer_cancel,
+    can_edit_attendees,
+    cancel_order,
+    update_attendee,
+)
 
 
-def _not_yet(*args, **kwargs):
-    raise Http404
+def _order_or_404(code: str, secret: str) -> Order:
+    order = (
+        Order.objects.select_related("event", "voucher")
+        .filter(code=code.upper())
+        .first()
+    )
+    if order is None or not secrets.compare_digest(order.secret, secret):
+        raise Http404
+    return order
 
 
-order_detail = attendee_edit = order_cancel = attendee_detail = _not_yet
+@never_cache
+def order_detail(request, code: str, secret: str):
+    order = _order_or_404(code, secret)
+    attendees = list(
+        order.attendees.select_related(
+            "ticket_type", "youth__consent"
+        ).prefetch_related("attendeeextra_set__extra", "answers__question")
+    )
+    return render(
+        request,
+        "registration/order_detail.html",
+        {
+            "order": order,
+            "event": order.event,
+            "attendees": attendees,
+            "can_edit": can_edit_attendees(order),
+            "edit_deadline": attendee_edit_deadline(order.event),
+            "can_cancel": can_buyer_cancel(order),
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def attendee_edit(request, code: str, secret: str, attendee_id: int):
+    order = _order_or_404(code, secret)
+    attendee = (
+        Attendee.objects.select_related("ticket_type")
+        .filter(order=order, pk=attendee_id)
+        .first()
+    )
+    if attendee is None:
+        raise Http404
+    if not can_edit_attendees(order):
+        messages.error(request, _("Attendee details can no longer be changed online."))
+        return redirect("registration:order", code=order.code, secret=order.secret)
+    errors: dict[str, list[str]] = {}
+    values = {
+        name: str(getattr(attendee, name) or "") for name in EDITABLE_ATTENDEE_FIELDS
+    }
+    status = 200
+    if request.method == "POST":
+        values = {
+            name: request.POST.get(name, "").strip()
+            for name in EDITABLE_ATTENDEE_FIELDS
+        }
+        try:
+            update_attendee(attendee, data=values)
+        except OrderInvalid as exc:
+            for field, field_errors in exc.by_field().items():
+                errors[field] = [error.message for error in field_errors]
+            status = 400
+        except OrderError as exc:
+            messages.error(request, exc.message)
+            return redirect("registration:order", code=order.code, secret=order.secret)
+        else:
+            messages.success(request, _("The attendee's details are saved."))
+            return redirect("registration:order", code=order.code, secret=order.secret)
+    return render(
+        request,
+        "registration/attendee_edit.html",
+        {
+            "order": order,
+            "event": order.event,
+            "attendee": attendee,
+            "values": values,
+            "errors": errors,
+            "language_choices": settings.LANGUAGES,
+            "countries": [(country.code, country.name) for country in countries],
+        },
+        status=status,
+    )
+
+
+@require_POST
+def order_cancel(request, code: str, secret: str):
+    order = _order_or_404(code, secret)
+    try:
+        cancel_order(order, by=None, as_buyer=True, reason="canceled by the buyer")
+    except OrderError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your order is canceled."))
+    return redirect("registration:order", code=order.code, secret=order.secret)
+
+
+@never_cache
+def attendee_detail(request, secret: str):
+    attendee = (
+        Attendee.objects.select_related("order__event", "ticket_type", "youth__consent")
+        .filter(secret=secret)
+        .first()
+    )
+    if attendee is None:
+        raise Http404
+    return render(
+        request,
+        "registration/attendee_detail.html",
+        {"attendee": attendee, "order": attendee.order, "event": attendee.order.event},
+    )

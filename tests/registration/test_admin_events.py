@@ -58,6 +58,7 @@ def ticket_type_form(index: int, **fields) -> dict[str, str]:
         "max_age": "",
         "badge_role": "",
         "badge_colour": "#1F6FB2",
+        "badge_layout": "a6",
         **fields,
     }
     return {f"ticket_types-{index}-{name}": value for name, value in values.items()}

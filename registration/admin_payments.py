@@ -1,0 +1,357 @@
+"""Staff screens for money: payments (with refunds), refunds, invoices, Stripe events.
+
+Imported from wagtail_hooks.py; registers its own "Payments" menu group. The
+screens call services/payments.py and hold no rules of their own. Without
+Stripe keys each listing says that card payments are off, and why.
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin import messages
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic import IndexView
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+
+from registration.models import (
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentStatus,
+    Refund,
+    StripeEvent,
+)
+from registration.money import format_money
+from registration.services import payments
+from registration.services.errors import RegistrationError
+
+
+class ReadOnlyPolicy(ModelPermissionPolicy):
+    """Money rows are written by services only: the admin lists and inspects them."""
+
+    def user_has_permission(self, user, action):
+        if action in {"add", "change", "delete"}:
+            return False
+        return super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+class CardStatusIndexView(IndexView):
+    """A listing that says when card payments are off, and why."""
+
+    def get(self, request, *args, **kwargs):
+        reason = payments.card_payments_disabled_reason()
+        if reason:
+            messages.warning(
+                request, _("Card payments are off: %(reason)s") % {"reason": reason}
+            )
+        return super().get(request, *args, **kwargs)
+
+
+class ReadOnlyViewSet(ModelViewSet):
+    index_view_class = CardStatusIndexView
+    inspect_view_enabled = True
+    add_to_admin_menu = False
+    # Nothing is edited here; the (unused) edit form needs a field list all the same.
+    exclude_form_fields = []
+
+
+class LinksColumn(Column):
+    def __init__(self, name, label, links):
+        super().__init__(name, label=label)
+        self.links = links
+
+    def get_value(self, instance):
+        return format_html_join(
+            " ",
+            '<a class="button button-small button-secondary" href="{}">{}</a>',
+            ((url, label) for url, label in self.links(instance)),
+        )
+
+    def render_cell_html(self, instance, parent_context):
+        return format_html("<td>{}</td>", self.get_value(instance))
+
+
+# --- Payments and refunds ----------------------------------------------------------------
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount"),
+        required=False,
+        min_value=Decimal("0.01"),
+        decimal_places=2,
+        help_text=_("Empty: everything still refundable."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Shown to the buyer and kept in the log."),
+    )
+
+
+class PaymentViewSet(ReadOnlyViewSet):
+    model = Payment
+    icon = "form"
+    menu_label = _("Payments")
+    list_filter = ["status", "provider", "currency"]
+    search_fields = ["order__code", "stripe_payment_intent_id", "reference"]
+    inspect_view_fields = [
+        "order",
+        "provider",
+        "status",
+        "amount",
+        "currency",
+        "stripe_session_id",
+        "stripe_payment_intent_id",
+        "reference",
+        "confirmed_at",
+        "disputed_at",
+        "dispute_reason",
+        "problem",
+    ]
+
+    @property
+    def list_display(self):
+        return [
+            "order",
+            "provider",
+            "status",
+            "amount",
+            "currency",
+            "confirmed_at",
+            "disputed_at",
+            "problem",
+            LinksColumn("actions", _("Actions"), self._links),
+        ]
+
+    def _links(self, payment):
+        if payment.status == PaymentStatus.SUCCEEDED:
+            yield reverse(self.get_url_name("refund"), args=[payment.pk]), _("Refund")
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(
+            queryset=Payment.objects.select_related("order"), **kwargs
+        )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("<int:pk>/refund/", self.refund_view, name="refund"),
+        ]
+
+    def refund_view(self, request, pk):
+        """Refund all or part of a payment's order, with a reason."""
+        if not request.user.has_perm("registration.add_refund"):
+            raise PermissionDenied
+        payment = get_object_or_404(Payment.objects.select_related("order"), pk=pk)
+        form = RefundForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                refunds = payments.refund_order(
+                    payment.order,
+                    amount=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
+                )
+            except RegistrationError as error:
+                form.add_error(
+                    error.field if error.field in form.fields else None, error.message
+                )
+            else:
+                total = sum((refund.amount for refund in refunds), Decimal("0"))
+                messages.success(
+                    request,
+                    _("Refund of %(amount)s requested (%(status)s).")
+                    % {
+                        "amount": format_money(total, payment.currency),
+                        "status": ", ".join(r.get_status_display() for r in refunds),
+                    },
+                )
+                return redirect(self.get_url_name("index"))
+        return TemplateResponse(
+            request,
+            "payments/admin/refund.html",
+            {
+                "form": form,
+                "payment": payment,
+                "refundable": format_money(
+                    payments.refundable_amount(payment), payment.currency
+                ),
+                "index_url": reverse(self.get_url_name("index")),
+                "header_icon": self.icon,
+                "page_title": _("Refund order %(code)s") % {"code": payment.order.code},
+            },
+        )
+
+
+class RefundViewSet(ReadOnlyViewSet):
+    model = Refund
+    icon = "undo"
+    menu_label = _("Refunds")
+    list_display = [
+        "order",
+        "amount",
+        "currency",
+        "status",
+        "origin",
+        "reason",
+        "created_at",
+    ]
+    list_filter = ["status", "origin"]
+    search_fields = ["order__code", "stripe_refund_id"]
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(
+            queryset=Refund.objects.select_related("order"), **kwargs
+        )
+
+
+# --- Invoices ---------------------------------------------------------------------------
+
+
+class MarkPaidForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Bank reference"),
+        max_length=200,
+        help_text=_("As shown on the bank statement."),
+    )
+
+
+class InvoiceViewSet(ReadOnlyViewSet):
+    model = Invoice
+    icon = "doc-full"
+    menu_label = _("Invoices")
+    list_filter = ["status", "year"]
+    search_fields = ["number", "billing_name", "order__code", "po_number"]
+
+    @property
+    def list_display(self):
+        return [
+            "number",
+            "billing_name",
+            "order",
+            "total",
+            "currency",
+            "due_on",
+            "status",
+            LinksColumn("actions", _("Actions"), self._links),
+        ]
+
+    def _links(self, invoice):
+        yield reverse(self.get_url_name("pdf"), args=[invoice.pk]), _("PDF")
+        if invoice.status == InvoiceStatus.ISSUED:
+            yield (
+                reverse(self.get_url_name("mark_paid"), args=[invoice.pk]),
+                _("Mark paid"),
+            )
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(
+            queryset=Invoice.objects.select_related("order"), **kwargs
+        )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("<int:pk>/pdf/", self.pdf_view, name="pdf"),
+            path("<int:pk>/mark-paid/", self.mark_paid_view, name="mark_paid"),
+        ]
+
+    def pdf_view(self, request, pk):
+        if not request.user.has_perm("registration.view_invoice"):
+            raise PermissionDenied
+        invoice = get_object_or_404(
+            Invoice.objects.select_related("order__event"), pk=pk
+        )
+        response = HttpResponse(
+            payments.render_invoice_pdf(invoice), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = (
+            f'inline; filename="invoice-{invoice.number}.pdf"'
+        )
+        return response
+
+    def mark_paid_view(self, request, pk):
+        """Record the bank transfer that pays the invoice."""
+        if not request.user.has_perm("registration.change_order"):
+            raise PermissionDenied
+        invoice = get_object_or_404(Invoice.objects.select_related("order"), pk=pk)
+        form = MarkPaidForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                payments.mark_paid_by_transfer(
+                    invoice.order,
+                    reference=form.cleaned_data["reference"],
+                    by=request.user,
+                )
+            except RegistrationError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("Invoice %(number)s is paid.") % {"number": invoice.number},
+                )
+                return redirect(self.get_url_name("index"))
+        return TemplateResponse(
+            request,
+            "payments/admin/mark_paid.html",
+            {
+                "form": form,
+                "invoice": invoice,
+                "total": format_money(invoice.total, invoice.currency),
+                "index_url": reverse(self.get_url_name("index")),
+                "header_icon": self.icon,
+                "page_title": _("Mark invoice %(number)s paid")
+                % {"number": invoice.number},
+            },
+        )
+
+
+class StripeEventViewSet(ReadOnlyViewSet):
+    model = StripeEvent
+    icon = "cogs"
+    menu_label = _("Stripe events")
+    list_display = [
+        "event_id",
+        "type",
+        "status",
+        "source",
+        "stripe_created",
+        "processed_at",
+    ]
+    list_filter = ["status", "type", "source"]
+    search_fields = ["event_id", "object_id"]
+
+
+class PaymentsMenuGroup(ModelViewSetGroup):
+    menu_label = _("Payments")
+    menu_icon = "form"
+    menu_order = 220
+    items = (
+        PaymentViewSet("payment_records"),
+        RefundViewSet("refunds"),
+        InvoiceViewSet("invoices"),
+        StripeEventViewSet("stripe_events"),
+    )
+
+
+for _model in (Payment, Refund, Invoice, StripeEvent):
+    register_permission_policy(_model, ReadOnlyPolicy(_model))
+
+
+@hooks.register("register_admin_viewset")
+def register_payments_menu():
+    return PaymentsMenuGroup()

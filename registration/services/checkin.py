@@ -1,0 +1,771 @@
+"""Door check-in: devices and their pairing, redeeming badges, and what a device
+needs to decide offline.
+
+A scan is answered once (DESIGN invariant 6). `redeem_ticket` takes a row lock
+on the attendee, reads that attendee's earlier admissions on the list, and
+writes one CheckIn row, all in one short transaction; two devices scanning the
+same badge at the same moment queue on the lock and exactly one gets `ok`. A
+retried request carries the same nonce: the unique (device, nonce) constraint
+keeps it to one row and the first answer is given again. Refused scans are
+written too, with their reason.
+
+Offline, a device decides from `sync_list` (SHA-256 hashes of the secrets,
+never the secrets) and uploads later with `offline` and the original
+`scanned_at`; a scan the device admitted is sent `forced`, and when the server
+refuses it the row is a conflict for staff (`CheckIn.is_conflict`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from registration.models import (
+    Attendee,
+    AttendeeExtra,
+    CheckIn,
+    CheckInList,
+    CheckInResult,
+    CheckInType,
+    Device,
+    Event,
+    OrderStatus,
+    hash_token,
+)
+from registration.services.audit import log_activity
+from registration.services.errors import Busy, RegistrationError
+from registration.services.orders import is_lock_timeout
+from registration.tokens import random_code
+
+DEVICE_TOKEN_PREFIX = "dev_"  # noqa: S105 - a public marker, not a secret
+PAIRING_CODE_LENGTH = 8  # 31^8: about 40 bits, for minutes, once
+PAIRING_MINUTES = 10
+# How often a device's "last seen" is written (by sync, never by a scan).
+LAST_SEEN_EVERY = timedelta(seconds=60)
+SEARCH_LIMIT = 20
+
+
+class CheckInError(RegistrationError):
+    """A check-in request that cannot be handled (as opposed to a refused scan)."""
+
+    default_code = "invalid"
+
+
+def hash_secret(secret: str) -> str:
+    """What a device gets instead of a QR secret: its SHA-256 hex digest."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+# --- Devices -----------------------------------------------------------------------
+
+
+def _new_device_token() -> str:
+    return DEVICE_TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def create_device(*, name: str, events: list[Event], by=None) -> tuple[Device, str]:
+    """A new device for `events`: the row and its raw token (shown once, stored hashed)."""
+    raw = _new_device_token()
+    device = Device.objects.create(
+        name=name,
+        token_prefix=raw[:12],
+        token_hash=hash_token(raw),
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    device.events.set(events)
+    log_activity(
+        device,
+        action="checkin.device.created",
+        actor=by,
+        data={"name": name, "events": sorted(e.slug for e in events)},
+    )
+    return device, raw
+
+
+def start_pairing(device: Device, *, by=None, minutes: int = PAIRING_MINUTES) -> str:
+    """A short code that pairs a phone with `device` once, within `minutes`.
+
+    Pairing gives the phone a new token, so the device's earlier token stops
+    working: one device row is one phone.
+    """
+    if device.is_revoked:
+        raise CheckInError(_("A revoked device cannot be paired."), code="revoked")
+    code = random_code(PAIRING_CODE_LENGTH)
+    device.pairing_code_hash = hash_token(code)
+    device.pairing_expires_at = timezone.now() + timedelta(minutes=minutes)
+    device.save(update_fields=["pairing_code_hash", "pairing_expires_at"])
+    log_activity(device, action="checkin.device.pairing_started", actor=by)
+    return code
+
+
+def normalise_pairing_code(code: str) -> str:
+    return "".join(code.split()).replace("-", "").upper()
+
+
+def pair_device(code: str) -> tuple[Device, str]:
+    """Exchange a pairing code for a new device token; the code works once."""
+    digest = hash_token(normalise_pairing_code(code))
+    raw = _new_device_token()
+    with transaction.atomic():
+        device = (
+            Device.objects.select_for_update()
+            .filter(pairing_code_hash=digest, revoked_at__isnull=True)
+            .first()
+        )
+        if device is None or not device.pairing_open:
+            raise CheckInError(
+                _(
+                    "This pairing code is not valid or has expired. Ask staff for a new one."
+                ),
+                code="invalid_code",
+                field="code",
+            )
+        device.pairing_code_hash = None
+        device.pairing_expires_at = None
+        device.token_prefix = raw[:12]
+        device.token_hash = hash_token(raw)
+        device.paired_at = timezone.now()
+        device.save(
+            update_fields=[
+                "pairing_code_hash",
+                "pairing_expires_at",
+                "token_prefix",
+                "token_hash",
+                "paired_at",
+            ]
+        )
+        log_activity(device, action="checkin.device.paired")
+    return device, raw
+
+
+def revoke_device(device: Device, *, by=None) -> Device:
+    """Stop a device at once: its token and any open pairing code no longer work."""
+    if device.revoked_at is None:
+        device.revoked_at = timezone.now()
+        device.pairing_code_hash = None
+        device.pairing_expires_at = None
+        device.save(
+            update_fields=["revoked_at", "pairing_code_hash", "pairing_expires_at"]
+        )
+        log_activity(device, action="checkin.device.revoked", actor=by)
+    return device
+
+
+def find_device_by_token(raw: str) -> Device | None:
+    """The device a raw token belongs to (revoked ones included), or None."""
+    return Device.objects.filter(token_hash=hash_token(raw)).first()
+
+
+def record_device_seen(device: Device) -> None:
+    """Note that the device is alive, at most once a minute (called by sync)."""
+    now = timezone.now()
+    if device.last_seen_at and now - device.last_seen_at < LAST_SEEN_EVERY:
+        return
+    Device.objects.filter(pk=device.pk).update(last_seen_at=now)
+    device.last_seen_at = now
+
+
+def lists_for_device(device: Device) -> QuerySet[CheckInList]:
+    """The check-in lists of the device's events."""
+    return (
+        CheckInList.objects.filter(event__checkin_devices=device)
+        .select_related("event")
+        .order_by("event__starts_at", "name", "pk")
+    )
+
+
+def get_list_for_device(device: Device, list_id: int) -> CheckInList:
+    """The list `list_id` if the device may scan for it; `wrong_event` otherwise."""
+    checkin_list = lists_for_device(device).filter(pk=list_id).first()
+    if checkin_list is None:
+        raise CheckInError(
+            _("This device is not set up for that check-in list."),
+            code="wrong_event",
+            field="list",
+        )
+    return checkin_list
+
+
+# --- Redeeming ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListRules:
+    """Who a list admits, loaded once per request outside the lock."""
+
+    ticket_type_ids: frozenset[int]
+    extra_ids: frozenset[int]
+
+    def admits(self, checkin_list: CheckInList, attendee: Attendee, extra_ids) -> bool:
+        if (
+            checkin_list.all_ticket_types
+            or attendee.ticket_type_id in self.ticket_type_ids
+        ):
+            return True
+        return bool(self.extra_ids.intersection(extra_ids))
+
+
+def load_list_rules(checkin_list: CheckInList) -> ListRules:
+    rules = getattr(checkin_list, "_rules", None)
+    if rules is None:
+        through_tt = CheckInList.ticket_types.through.objects
+        through_ex = CheckInList.extras.through.objects
+        rules = ListRules(
+            ticket_type_ids=frozenset(
+                through_tt.filter(checkinlist_id=checkin_list.pk).values_list(
+                    "tickettype_id", flat=True
+                )
+            ),
+            extra_ids=frozenset(
+                through_ex.filter(checkinlist_id=checkin_list.pk).values_list(
+                    "extra_id", flat=True
+                )
+            ),
+        )
+        checkin_list._rules = rules
+    return rules
+
+
+@dataclass(frozen=True)
+class ScanAnswer:
+    """The answer to one scan, and the row it wrote (or, for a replay, had written)."""
+
+    check_in: CheckIn
+    attendee: Attendee | None
+    extras: tuple[str, ...]
+    message: str
+    previous: CheckIn | None = None
+    replayed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.check_in.result == CheckInResult.OK
+
+    @property
+    def code(self) -> str:
+        return self.check_in.result
+
+
+def attendee_flags(attendee: Attendee) -> list[str]:
+    """Things a volunteer must see at the door: youth delegate, consent missing."""
+    flags = []
+    if attendee.ticket_type.is_youth:
+        flags.append("youth")
+    if attendee.consent_missing:
+        flags.append("consent_missing")
+    return flags
+
+
+def attendee_card(attendee: Attendee, extras) -> dict:
+    """What a device shows about a person (no youth, medical or passport data)."""
+    ticket_type = attendee.ticket_type
+    return {
+        "id": attendee.pk,
+        "name": attendee.badge_name,
+        "given_name": attendee.given_name,
+        "family_name": attendee.family_name,
+        "ticket_type": ticket_type.name,
+        "role": ticket_type.role_label,
+        "colour": ticket_type.badge_colour,
+        "extras": list(extras),
+        "delegation": attendee.delegation.name if attendee.delegation else None,
+        "city": attendee.city,
+        "country": attendee.country.code or "",
+        "organisation": attendee.organisation,
+        "flags": attendee_flags(attendee),
+    }
+
+
+def _local_time(moment: datetime, event: Event) -> str:
+    return formats.time_format(timezone.localtime(moment, event.tz), "H:i")
+
+
+def _message(
+    code: str,
+    *,
+    checkin_list: CheckInList,
+    attendee: Attendee | None,
+    type: str,
+    previous: CheckIn | None,
+) -> str:
+    if code == CheckInResult.OK:
+        if type == CheckInType.EXIT:
+            return _("Checked out: %(name)s") % {"name": attendee.badge_name}
+        return _("Welcome, %(name)s") % {"name": attendee.badge_name}
+    if code == CheckInResult.ALREADY_CHECKED_IN and previous is not None:
+        return _("Already checked in at %(time)s (%(where)s).") % {
+            "time": _local_time(previous.scanned_at, checkin_list.event),
+            "where": f"{previous.checkin_list.name}, {previous.device.name}",
+        }
+    if code == CheckInResult.WRONG_EVENT and attendee is not None:
+        return _("This ticket is for %(event)s.") % {"event": attendee.order.event.name}
+    if code == CheckInResult.NOT_ON_LIST:
+        return _("This ticket does not admit to %(list)s.") % {
+            "list": checkin_list.name
+        }
+    if code == CheckInResult.LIST_CLOSED:
+        return _("%(list)s is closed now.") % {"list": checkin_list.name}
+    return {
+        CheckInResult.UNKNOWN_TICKET: _("This code matches no ticket."),
+        CheckInResult.UNPAID: _("This order is not paid."),
+        CheckInResult.CANCELED: _("This ticket was canceled."),
+        CheckInResult.CONSENT_MISSING: _(
+            "Guardian consent is missing: send the delegate to the help desk."
+        ),
+        CheckInResult.REVOKED: _(
+            "This device has been revoked. Ask staff to pair it again."
+        ),
+        CheckInResult.ALREADY_CHECKED_IN: _("Already checked in."),
+    }[code]
+
+
+def _decide(
+    checkin_list: CheckInList,
+    *,
+    attendee: Attendee,
+    extra_ids,
+    type: str,
+    scanned_at: datetime,
+    last_admission: CheckIn | None,
+) -> str:
+    """The result code for a known ticket, in the order a volunteer needs them."""
+    if attendee.order.event_id != checkin_list.event_id:
+        return CheckInResult.WRONG_EVENT
+    rules = load_list_rules(checkin_list)
+    if not rules.admits(checkin_list, attendee, extra_ids):
+        return CheckInResult.NOT_ON_LIST
+    if type == CheckInType.EXIT:
+        # People may always leave; the scan keeps the headcount right.
+        return CheckInResult.OK
+    if not checkin_list.is_open_at(scanned_at):
+        return CheckInResult.LIST_CLOSED
+    status = attendee.order.status
+    if status == OrderStatus.CANCELED:
+        return CheckInResult.CANCELED
+    if status != OrderStatus.PAID:
+        return CheckInResult.UNPAID
+    if attendee.consent_missing:
+        return CheckInResult.CONSENT_MISSING
+    if (
+        last_admission is not None
+        and last_admission.type == CheckInType.ENTRY
+        and not checkin_list.allow_reentry
+    ):
+        return CheckInResult.ALREADY_CHECKED_IN
+    return CheckInResult.OK
+
+
+def _lock_attendee(*, secret: str | None, attendee_id: int | None) -> Attendee | None:
+    queryset = Attendee.objects.select_related(
+        "order__event", "ticket_type", "delegation", "youth__consent"
+    ).select_for_update(of=("self",))
+    if attendee_id is not None:
+        return queryset.filter(pk=attendee_id).first()
+    return queryset.filter(secret=secret).first()
+
+
+def _set_lock_timeout() -> None:
+    if connection.vendor == "postgresql":
+        seconds = int(settings.LOCK_TIMEOUT_SECONDS)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{seconds}s'")
+
+
+def redeem_ticket(
+    checkin_list: CheckInList,
+    *,
+    device: Device,
+    nonce: str,
+    secret: str | None = None,
+    attendee_id: int | None = None,
+    type: str = CheckInType.ENTRY,
+    scanned_at: datetime | None = None,
+    offline: bool = False,
+    forced: bool = False,
+) -> ScanAnswer:
+    """Answer one scan of a badge (`secret`) or of a person found by name
+    (`attendee_id`) and log it as one CheckIn row.
+
+    The caller has checked that the device may use the list. Side effects: one
+    CheckIn row, and nothing else (no write to the device or the attendee).
+    A repeated nonce writes nothing and returns the first answer. A lock not
+    granted within LOCK_TIMEOUT_SECONDS raises `Busy`.
+    """
+    if (secret is None) == (attendee_id is None):
+        raise CheckInError(_("Send either a secret or an attendee."), field="secret")
+    if type == CheckInType.EXIT and not checkin_list.track_exits:
+        raise CheckInError(_("This list does not track exits."), field="type")
+    now = timezone.now()
+    # A device clock a little ahead must not put a scan in the future.
+    scanned_at = min(scanned_at or now, now)
+    if not device.is_revoked:
+        load_list_rules(checkin_list)
+    row = CheckIn(
+        checkin_list=checkin_list,
+        type=type,
+        device=device,
+        nonce=nonce,
+        created_at=now,
+        scanned_at=scanned_at,
+        offline=offline,
+        forced=forced,
+        manual=attendee_id is not None,
+    )
+    attendee = None
+    extras: list[tuple[int, str]] = []
+    previous = None
+    try:
+        with transaction.atomic():
+            if device.is_revoked:
+                row.result = CheckInResult.REVOKED
+            else:
+                _set_lock_timeout()
+                attendee = _lock_attendee(secret=secret, attendee_id=attendee_id)
+                if attendee is None:
+                    row.result = CheckInResult.UNKNOWN_TICKET
+                    row.raw_code = (secret or f"attendee:{attendee_id}")[:100]
+                else:
+                    row.attendee = attendee
+                    earlier = list(
+                        CheckIn.objects.filter(
+                            Q(
+                                attendee=attendee,
+                                checkin_list=checkin_list,
+                                result=CheckInResult.OK,
+                            )
+                            | Q(device=device, nonce=nonce)
+                        )
+                        .select_related("device", "checkin_list")
+                        .order_by("-scanned_at", "-pk")
+                    )
+                    replay = next(
+                        (
+                            c
+                            for c in earlier
+                            if c.device_id == device.pk and c.nonce == nonce
+                        ),
+                        None,
+                    )
+                    if replay is not None:
+                        return replay_answer(replay)
+                    last_admission = next(
+                        (c for c in earlier if c.result == CheckInResult.OK), None
+                    )
+                    extras = list(
+                        AttendeeExtra.objects.filter(attendee=attendee)
+                        .order_by("extra__sort_order", "extra_id")
+                        .values_list("extra_id", "extra__name")
+                    )
+                    row.result = _decide(
+                        checkin_list,
+                        attendee=attendee,
+                        extra_ids={pk for pk, _name in extras},
+                        type=type,
+                        scanned_at=scanned_at,
+                        last_admission=last_admission,
+                    )
+                    if row.result == CheckInResult.ALREADY_CHECKED_IN:
+                        previous = row.previous = last_admission
+            row.save(force_insert=True)
+    except IntegrityError:
+        # The same nonce raced in from a retry: the first row stands.
+        existing = CheckIn.objects.filter(device=device, nonce=nonce).first()
+        if existing is None:
+            raise
+        return replay_answer(existing)
+    except OperationalError as exc:
+        if is_lock_timeout(exc):
+            raise Busy(_("Too many scans at once; please scan again.")) from exc
+        raise
+    return ScanAnswer(
+        check_in=row,
+        attendee=attendee,
+        extras=tuple(name for _pk, name in extras),
+        message=_message(
+            row.result,
+            checkin_list=checkin_list,
+            attendee=attendee,
+            type=type,
+            previous=previous,
+        ),
+        previous=previous,
+    )
+
+
+def replay_answer(check_in: CheckIn) -> ScanAnswer:
+    """The answer a logged scan gave, for a request repeated with its nonce."""
+    check_in = CheckIn.objects.select_related(
+        "checkin_list__event",
+        "attendee__order__event",
+        "attendee__ticket_type",
+        "attendee__delegation",
+        "attendee__youth__consent",
+        "previous__device",
+        "previous__checkin_list",
+    ).get(pk=check_in.pk)
+    attendee = check_in.attendee
+    extras: tuple[str, ...] = ()
+    if attendee is not None:
+        extras = tuple(
+            attendee.extras.order_by("sort_order", "pk").values_list("name", flat=True)
+        )
+    return ScanAnswer(
+        check_in=check_in,
+        attendee=attendee,
+        extras=extras,
+        message=_message(
+            check_in.result,
+            checkin_list=check_in.checkin_list,
+            attendee=attendee,
+            type=check_in.type,
+            previous=check_in.previous,
+        ),
+        previous=check_in.previous,
+        replayed=True,
+    )
+
+
+# --- What a device reads -----------------------------------------------------------
+
+
+def _attendees_of(event: Event) -> QuerySet[Attendee]:
+    return Attendee.objects.filter(order__event=event).select_related(
+        "order", "ticket_type", "delegation", "youth__consent"
+    )
+
+
+def _extras_by_attendee(attendee_ids) -> dict[int, list[tuple[int, str]]]:
+    extras: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    rows = (
+        AttendeeExtra.objects.filter(attendee_id__in=attendee_ids)
+        .order_by("extra__sort_order", "extra_id")
+        .values_list("attendee_id", "extra_id", "extra__name")
+    )
+    for attendee_id, extra_id, name in rows:
+        extras[attendee_id].append((extra_id, name))
+    return extras
+
+
+def last_admissions(checkin_list: CheckInList) -> dict[int, CheckIn]:
+    """Each attendee's latest admitted scan (entry or exit) on the list."""
+    latest: dict[int, CheckIn] = {}
+    rows = (
+        CheckIn.objects.filter(
+            checkin_list=checkin_list,
+            result=CheckInResult.OK,
+            attendee__isnull=False,
+        )
+        .only("attendee_id", "type", "scanned_at")
+        .order_by("scanned_at", "pk")
+    )
+    for row in rows:
+        latest[row.attendee_id] = row
+    return latest
+
+
+def _standing(checkin_list, attendee, extra_ids, rules: ListRules) -> str:
+    """What the server would answer now for an entry, before the re-entry rule."""
+    if not rules.admits(checkin_list, attendee, extra_ids):
+        return CheckInResult.NOT_ON_LIST
+    if attendee.order.status == OrderStatus.CANCELED:
+        return CheckInResult.CANCELED
+    if attendee.order.status != OrderStatus.PAID:
+        return CheckInResult.UNPAID
+    if attendee.consent_missing:
+        return CheckInResult.CONSENT_MISSING
+    return CheckInResult.OK
+
+
+def list_config(checkin_list: CheckInList) -> dict:
+    event = checkin_list.event
+    return {
+        "id": checkin_list.pk,
+        "name": checkin_list.name,
+        "event": {"slug": event.slug, "name": event.name, "time_zone": event.time_zone},
+        "opens_at": checkin_list.opens_at,
+        "closes_at": checkin_list.closes_at,
+        "allow_reentry": checkin_list.allow_reentry,
+        "track_exits": checkin_list.track_exits,
+    }
+
+
+def sync_list(checkin_list: CheckInList) -> dict:
+    """Everything a device needs to decide offline: per attendee the SHA-256 of
+    the secret (never the secret), the card to show, the standing and whether
+    they are inside now."""
+    rules = load_list_rules(checkin_list)
+    attendees = list(_attendees_of(checkin_list.event).order_by("pk"))
+    extras = _extras_by_attendee([a.pk for a in attendees])
+    latest = last_admissions(checkin_list)
+    entries = []
+    for attendee in attendees:
+        own = extras.get(attendee.pk, [])
+        last = latest.get(attendee.pk)
+        entries.append(
+            {
+                "hash": hash_secret(attendee.secret),
+                "standing": _standing(
+                    checkin_list, attendee, {pk for pk, _n in own}, rules
+                ),
+                "inside": last is not None and last.type == CheckInType.ENTRY,
+                "last_scanned_at": last.scanned_at if last else None,
+                "attendee": attendee_card(attendee, [name for _pk, name in own]),
+            }
+        )
+    return {
+        "list": list_config(checkin_list),
+        "generated_at": timezone.now(),
+        "attendees": entries,
+    }
+
+
+def search_attendees(checkin_list: CheckInList, query: str) -> list[dict]:
+    """People of the list's event whose name or e-mail contains `query`."""
+    query = " ".join(query.split())
+    if len(query) < 2:
+        return []
+    condition = Q()
+    for word in query.split(" "):
+        condition &= (
+            Q(badge_name__icontains=word)
+            | Q(given_name__icontains=word)
+            | Q(family_name__icontains=word)
+            | Q(email__icontains=word)
+        )
+    attendees = list(
+        _attendees_of(checkin_list.event)
+        .filter(condition)
+        .order_by("family_name", "given_name", "pk")[:SEARCH_LIMIT]
+    )
+    rules = load_list_rules(checkin_list)
+    extras = _extras_by_attendee([a.pk for a in attendees])
+    inside = {
+        row.attendee_id: row.type == CheckInType.ENTRY
+        for row in CheckIn.objects.filter(
+            checkin_list=checkin_list,
+            result=CheckInResult.OK,
+            attendee__in=attendees,
+        )
+        .only("attendee_id", "type")
+        .order_by("scanned_at", "pk")
+    }
+    return [
+        {
+            "standing": _standing(
+                checkin_list,
+                attendee,
+                {pk for pk, _n in extras.get(attendee.pk, [])},
+                rules,
+            ),
+            "inside": inside.get(attendee.pk, False),
+            "attendee": attendee_card(
+                attendee, [name for _pk, name in extras.get(attendee.pk, [])]
+            ),
+        }
+        for attendee in attendees
+    ]
+
+
+# --- What staff read ---------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    label: str
+    expected: int = 0
+    checked_in: int = 0
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.checked_in / self.expected) if self.expected else 0
+
+
+def checkin_dashboard(checkin_list: CheckInList, *, recent: int = 25) -> dict:
+    """Checked in versus expected by ticket type and delegation, youth in and
+    out, recent scans, refusal reasons and offline conflicts for one list."""
+    rules = load_list_rules(checkin_list)
+    attendees = list(
+        _attendees_of(checkin_list.event).filter(order__status=OrderStatus.PAID)
+    )
+    extras = _extras_by_attendee([a.pk for a in attendees])
+    latest = last_admissions(checkin_list)
+    entered = set(
+        CheckIn.objects.filter(
+            checkin_list=checkin_list,
+            result=CheckInResult.OK,
+            type=CheckInType.ENTRY,
+            attendee__isnull=False,
+        ).values_list("attendee_id", flat=True)
+    )
+    total = Tally(_("Everyone"))
+    by_type: dict[str, Tally] = {}
+    by_delegation: dict[str, Tally] = {}
+    youth = Counter()
+    for attendee in attendees:
+        if not rules.admits(
+            checkin_list, attendee, {pk for pk, _n in extras.get(attendee.pk, [])}
+        ):
+            continue
+        came = attendee.pk in entered
+        tallies = [
+            total,
+            by_type.setdefault(
+                attendee.ticket_type.name, Tally(attendee.ticket_type.name)
+            ),
+        ]
+        if attendee.delegation:
+            tallies.append(
+                by_delegation.setdefault(
+                    attendee.delegation.name, Tally(attendee.delegation.name)
+                )
+            )
+        for tally in tallies:
+            tally.expected += 1
+            tally.checked_in += came
+        if attendee.ticket_type.is_youth:
+            last = latest.get(attendee.pk)
+            if last is None:
+                youth["not_arrived"] += 1
+            elif last.type == CheckInType.ENTRY:
+                youth["inside"] += 1
+            else:
+                youth["outside"] += 1
+    scans = CheckIn.objects.filter(checkin_list=checkin_list)
+    refusals = [
+        (CheckInResult(row["result"]).label, row["n"])
+        for row in scans.exclude(result=CheckInResult.OK)
+        .values("result")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "result")
+    ]
+    return {
+        "total": total,
+        "by_ticket_type": sorted(by_type.values(), key=lambda t: t.label),
+        "by_delegation": sorted(by_delegation.values(), key=lambda t: t.label),
+        "youth": {
+            "inside": youth["inside"],
+            "outside": youth["outside"],
+            "not_arrived": youth["not_arrived"],
+        },
+        "refusals": refusals,
+        "recent": list(
+            scans.select_related("attendee", "device").order_by("-created_at", "-pk")[
+                :recent
+            ]
+        ),
+        "conflicts": list(
+            scans.filter(forced=True)
+            .exclude(result=CheckInResult.OK)
+            .select_related("attendee", "device")
+            .order_by("-created_at", "-pk")[:recent]
+        ),
+    }
