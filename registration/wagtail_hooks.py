@@ -170,5 +170,5 @@ class EventsMenuGroup(ModelViewSetGroup):
 def register_events_menu():
     return EventsMenuGroup()
 import registration.admin_badges  # noqa: E402 - Attendees and Print badges (issue 5)
-import registration.admin_checkin  # noqa: E402,F401 - the Check-in menu group (issue 6)
+import registration.admin_checkin  # noqa: E402 - the Check-in menu group (issue 6)
 import registration.admin_payments  # noqa: E402,F401 - the Payments menu group (issue 4)

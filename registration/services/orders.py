@@ -584,26 +584,26 @@ def lock_capacity(
     ticket_type_ids: set[int],
     extra_ids: set[int],
     voucher_id: int | None,
-) -> None:
+) -> list[TicketType]:
     """Take the capacity locks in the one fixed order: event, ticket types, extras, voucher.
 
-    Call inside `transaction.atomic()`. On PostgreSQL a lock not granted within
-    LOCK_TIMEOUT_SECONDS raises OperationalError (turned into `Busy` by the
-    callers); on SQLite the IMMEDIATE transaction already holds the write lock.
+    Call inside `transaction.atomic()`. Returns all the event's ticket types,
+    read under the lock, for `check_capacity`. On PostgreSQL the event row and
+    every ticket type of the event are locked (a superset of `ticket_type_ids`,
+    which costs nothing as the event row already serialises placements), the
+    involved extras and the voucher, ordered by primary key; a lock not granted
+    within LOCK_TIMEOUT_SECONDS raises OperationalError (turned into `Busy` by
+    the callers). On SQLite the IMMEDIATE transaction already holds the write lock.
     """
     if connection.vendor != "postgresql":
-        return
+        return list(event.ticket_types.all())
     seconds = int(settings.LOCK_TIMEOUT_SECONDS)
     with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL lock_timeout = '{seconds}s'")
     list(Event.objects.select_for_update().filter(pk=event.pk).values_list("pk"))
-    if ticket_type_ids:
-        list(
-            TicketType.objects.select_for_update()
-            .filter(pk__in=ticket_type_ids)
-            .order_by("pk")
-            .values_list("pk")
-        )
+    ticket_types = list(
+        TicketType.objects.select_for_update().filter(event=event).order_by("pk")
+    )
     if extra_ids:
         list(
             Extra.objects.select_for_update()
@@ -615,6 +615,7 @@ def lock_capacity(
         list(
             Voucher.objects.select_for_update().filter(pk=voucher_id).values_list("pk")
         )
+    return ticket_types
 
 
 def check_capacity(
@@ -627,6 +628,7 @@ def check_capacity(
     now: datetime,
     exclude_offer_id: int | None = None,
     exclude_order_id: int | None = None,
+    ticket_types: list[TicketType] | None = None,
 ) -> None:
     """Refuse with SoldOut when the seats asked for are not free at `now`.
 
@@ -634,10 +636,16 @@ def check_capacity(
     seats (a late payment re-checking its expired hold never counts itself,
     since expired orders hold nothing; kept for clarity of intent).
     """
-    ticket_types = list(event.ticket_types.all())
+    if ticket_types is None:
+        ticket_types = list(event.ticket_types.all())
     by_pk = {tt.pk: tt for tt in ticket_types}
+    # Extras are counted one by one below; no need for all of the event's.
     seats = get_seats_for_sale(
-        event, ticket_types=ticket_types, now=now, exclude_offer_id=exclude_offer_id
+        event,
+        ticket_types=ticket_types,
+        extras=[],
+        now=now,
+        exclude_offer_id=exclude_offer_id,
     )
     for pk, count in sorted(ticket_type_counts.items()):
         ticket_type = by_pk[pk]
@@ -751,7 +759,7 @@ def place_order(
     )
     try:
         with transaction.atomic():
-            lock_capacity(
+            locked_ticket_types = lock_capacity(
                 event,
                 ticket_type_ids=set(ticket_type_counts),
                 extra_ids=set(extra_counts),
@@ -760,6 +768,7 @@ def place_order(
             if plan.holds_seats:
                 check_capacity(
                     event,
+                    ticket_types=locked_ticket_types,
                     ticket_type_counts=ticket_type_counts,
                     extra_counts=extra_counts,
                     voucher=plan.voucher,
@@ -902,7 +911,8 @@ def _cache_written_rows(order, attendees, extra_rows, answer_rows, youth_rows) -
                 [row for row in extra_rows if row.attendee is attendee],
             ),
             "answers": cached(
-                attendee.answers, [row for row in answer_rows if row.attendee is attendee]
+                attendee.answers,
+                [row for row in answer_rows if row.attendee is attendee],
             ),
         }
         Attendee.youth.related.set_cached_value(
@@ -1007,7 +1017,7 @@ def _with_capacity(order: Order, *, now: datetime, then) -> Order:
     ticket_type_counts, extra_counts, voucher_uses = _order_needs(order)
     try:
         with transaction.atomic():
-            lock_capacity(
+            locked_ticket_types = lock_capacity(
                 order.event,
                 ticket_type_ids=set(ticket_type_counts),
                 extra_ids=set(extra_counts),
@@ -1015,6 +1025,7 @@ def _with_capacity(order: Order, *, now: datetime, then) -> Order:
             )
             check_capacity(
                 order.event,
+                ticket_types=locked_ticket_types,
                 ticket_type_counts=ticket_type_counts,
                 extra_counts=extra_counts,
                 voucher=order.voucher,

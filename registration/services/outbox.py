@@ -42,8 +42,6 @@ def enqueue_message(
     which makes reminders and retried callers idempotent. The payload holds ids,
     never personal data: the e-mail is built from the database when it is sent.
     """
-    if key and OutboxMessage.objects.filter(key=key).exists():
-        return None
     try:
         # A savepoint, so a concurrent duplicate key does not spoil the caller's
         # transaction.

@@ -196,7 +196,9 @@ def wait_until_ready(process: subprocess.Popen, port: int) -> None:
         if process.poll() is not None:
             raise SystemExit(f"gunicorn exited with {process.returncode}")
         try:
-            requests.get(f"http://127.0.0.1:{port}/checkin/manifest.webmanifest", timeout=5)
+            requests.get(
+                f"http://127.0.0.1:{port}/checkin/manifest.webmanifest", timeout=5
+            )
             return
         except requests.RequestException:
             time.sleep(0.2)

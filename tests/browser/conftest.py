@@ -23,21 +23,27 @@ CHROMIUM_ARGS = [
 
 
 def pytest_collection_modifyitems(config, items):
+    """Browser tests run last (Playwright's loop stays until the session ends)
+    and are skipped without Chromium."""
+    browser = [item for item in items if "tests/browser" in str(item.fspath)]
+    items[:] = [item for item in items if item not in browser] + browser
     if not os.path.exists(CHROMIUM):
         skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM}")
-        for item in items:
-            if "tests/browser" in str(item.fspath):
-                item.add_marker(skip)
+        for item in browser:
+            item.add_marker(skip)
 
 
-@pytest.fixture(autouse=True)
-def _orm_inside_playwright(monkeypatch):
-    """The tests call the ORM while Playwright's sync API runs an event loop.
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
-    Set per test, not at import: a process-wide setting would leak into other
-    tests (the deploy check refuses it).
-    """
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """The browser tests call the ORM while Playwright's sync API keeps an event
+    loop in the main thread, so Django's async guard is lifted from the first
+    browser test on (and the browser tests run last, see below): set at import,
+    it would leak into the deploy check that other tests run in a subprocess."""
+    if "tests/browser" in str(item.fspath):
+        os.environ[ASYNC_UNSAFE] = "true"
 
 
 @pytest.fixture(scope="session")

@@ -92,7 +92,7 @@ def test_dashboard_counts_by_ticket_type_delegation_youth_and_refusals(
                 summit, device=device, nonce=nonce(), secret=attendee.secret, type=kind
             )
     redeem_ticket(summit, device=device, nonce=nonce(), secret="BOGUS")
-    other, _ = create_device(name="Door 2", events=[event])
+    create_device(name="Door 2", events=[event])
 
     with CaptureQueriesContext(connection) as queries:
         response = admin_client.get(f"/admin/checkin_dashboard/?list={summit.pk}")
