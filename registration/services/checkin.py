@@ -328,6 +328,13 @@ def _message(
     }[code]
 
 
+def _payment_admits(order) -> bool:
+    """Paid, or a pending invoice order that staff allowed in before payment."""
+    return order.status == OrderStatus.PAID or (
+        order.status == OrderStatus.PENDING and order.admit_before_payment
+    )
+
+
 def _decide(
     checkin_list: CheckInList,
     *,
@@ -351,7 +358,7 @@ def _decide(
     status = attendee.order.status
     if status == OrderStatus.CANCELED:
         return CheckInResult.CANCELED
-    if status != OrderStatus.PAID:
+    if not _payment_admits(attendee.order):
         return CheckInResult.UNPAID
     if attendee.consent_missing:
         return CheckInResult.CONSENT_MISSING
@@ -578,7 +585,7 @@ def _standing(checkin_list, attendee, extra_ids, rules: ListRules) -> str:
         return CheckInResult.NOT_ON_LIST
     if attendee.order.status == OrderStatus.CANCELED:
         return CheckInResult.CANCELED
-    if attendee.order.status != OrderStatus.PAID:
+    if not _payment_admits(attendee.order):
         return CheckInResult.UNPAID
     if attendee.consent_missing:
         return CheckInResult.CONSENT_MISSING
@@ -694,7 +701,10 @@ def checkin_dashboard(checkin_list: CheckInList, *, recent: int = 25) -> dict:
     out, recent scans, refusal reasons and offline conflicts for one list."""
     rules = load_list_rules(checkin_list)
     attendees = list(
-        _attendees_of(checkin_list.event).filter(order__status=OrderStatus.PAID)
+        _attendees_of(checkin_list.event).filter(
+            Q(order__status=OrderStatus.PAID)
+            | Q(order__status=OrderStatus.PENDING, order__admit_before_payment=True)
+        )
     )
     extras = _extras_by_attendee([a.pk for a in attendees])
     latest = last_admissions(checkin_list)

@@ -121,6 +121,17 @@ def test_unpaid_and_canceled_orders_are_refused(client, door, delegate, status, 
     assert CheckIn.objects.get().result == code
 
 
+def test_pending_order_admitted_before_payment_by_staff_gets_in(client, door, delegate):
+    guest = make_attendee(delegate, status=OrderStatus.PENDING)
+    guest.order.admit_before_payment = True
+    guest.order.save()
+
+    body = scan(client, door, guest.secret).json()
+
+    assert body["status"] == "ok"
+    assert CheckIn.objects.get().result == "ok"
+
+
 def test_youth_without_guardian_consent_is_refused_and_flagged(client, door, event):
     youth = TicketTypeFactory(
         event=event,
