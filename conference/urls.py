@@ -18,7 +18,9 @@ urlpatterns = [
     path("sitemap.xml", sitemap),
     # REST API v1, its OpenAPI schema (/api/schema/) and docs (/api/docs/).
     path("api/", include("registration.api.urls")),
-    path("payments/stripe/webhook/", payment_views.stripe_webhook, name="stripe_webhook"),
+    path(
+        "payments/stripe/webhook/", payment_views.stripe_webhook, name="stripe_webhook"
+    ),
     path("checkin/", include("registration.checkin_urls")),  # volunteer app
 ]
 

@@ -43,6 +43,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import AdminDateTimeInput
 from wagtail.admin.widgets.button import Button, HeaderButton
 
+from registration import selectors
 from registration.models import (
     Attendee,
     BadgeLayout,
@@ -416,9 +417,30 @@ class AttendeeFilterSet(WagtailFilterSet):
         ),
     )
 
+    consent = django_filters.ChoiceFilter(
+        label=gettext_lazy("Guardian consent"),
+        choices=[
+            ("missing", gettext_lazy("Consent missing")),
+            ("complete", gettext_lazy("Signed or not needed")),
+        ],
+        method="filter_consent",
+    )
+
     class Meta:
         model = Attendee
         fields = []
+
+    def filter_consent(self, queryset, name, value):
+        if value == "missing":
+            return queryset.filter(selectors.consent_missing())
+        return queryset.exclude(selectors.consent_missing())
+
+
+class ConsentColumn(Column):
+    """ "Consent missing" while a youth ticket has no guardian signature; else empty."""
+
+    def get_value(self, instance):
+        return _("Consent missing") if instance.consent_missing else ""
 
 
 class AttendeeActionsMixin:
@@ -612,6 +634,7 @@ class AttendeeViewSet(ModelViewSet):
         Column(
             "status", label=gettext_lazy("Order"), accessor="order.get_status_display"
         ),
+        ConsentColumn("consent_missing", label=gettext_lazy("Consent")),
     ]
     search_fields = ["badge_name", "given_name", "family_name", "email", "organisation"]
     inspect_view_fields = [
@@ -645,7 +668,7 @@ class AttendeeViewSet(ModelViewSet):
     def get_index_view_kwargs(self, **kwargs):
         return super().get_index_view_kwargs(
             queryset=Attendee.objects.select_related(
-                "order__event", "ticket_type", "delegation"
+                "order__event", "ticket_type", "delegation", "youth__consent"
             ),
             **kwargs,
         )

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from registration.emails_tickets import ticket_reissued
 from registration.models import (
     LIVE_ORDER_STATUSES,
     Attendee,
@@ -28,6 +29,7 @@ from registration.models import (
     YouthDetails,
 )
 from registration.services.consent import current_consent_text
+from registration.services.tickets import render_ticket, ticket_issuable
 
 
 @dataclass
@@ -37,6 +39,7 @@ class Email:
     language: str
     context: dict = field(default_factory=dict)
     reply_to: list[str] = field(default_factory=list)
+    attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
 
 
 def absolute_url(name: str, *args, language: str = "en") -> str:
@@ -64,7 +67,10 @@ def _order(pk: int) -> Order:
     return (
         Order.objects.select_related("event", "voucher")
         .prefetch_related(
-            "attendees__ticket_type", "attendees__attendeeextra_set__extra"
+            "attendees__ticket_type",
+            "attendees__attendeeextra_set__extra",
+            "attendees__extras",
+            "attendees__youth__consent",
         )
         .get(pk=pk)
     )
@@ -84,6 +90,19 @@ def _order_context(order: Order) -> dict:
     }
 
 
+def ticket_attachments(attendees: list[Attendee]) -> list[tuple[str, bytes, str]]:
+    """The ticket PDFs of those `attendees` whose tickets may be issued now."""
+    return [
+        (
+            f"ticket-{attendee.order.code}-{attendee.pk}.pdf",
+            render_ticket(attendee),
+            "application/pdf",
+        )
+        for attendee in attendees
+        if ticket_issuable(attendee)
+    ]
+
+
 def order_received(payload: dict) -> Email | None:
     order = _order(payload["order"])
     if order.status not in {OrderStatus.PENDING, OrderStatus.AWAITING_APPROVAL}:
@@ -101,18 +120,26 @@ def order_confirmed(payload: dict) -> Email | None:
     order = _order(payload["order"])
     if order.status != OrderStatus.PAID:
         return None
+    from registration.emails_payments import receipt_links
+
+    context = _order_context(order)
+    context["receipt_links"] = receipt_links(order)
+    attachments = ticket_attachments(context["attendees"])
+    context["tickets_attached"] = bool(attachments)
     return Email(
         "order_confirmed",
         [order.buyer_email],
         order.language,
-        _order_context(order),
+        context,
         _reply_to(order),
+        attachments=attachments,
     )
 
 
 def attendee_notice(payload: dict) -> Email | None:
     attendee = (
-        Attendee.objects.select_related("order__event", "ticket_type")
+        Attendee.objects.select_related("order__event", "ticket_type", "youth__consent")
+        .prefetch_related("extras")
         .filter(pk=payload["attendee"])
         .first()
     )
@@ -122,6 +149,7 @@ def attendee_notice(payload: dict) -> Email | None:
         or attendee.order.status != OrderStatus.PAID
     ):
         return None
+    attachments = ticket_attachments([attendee])
     return Email(
         "attendee_notice",
         [attendee.email],
@@ -131,8 +159,10 @@ def attendee_notice(payload: dict) -> Email | None:
             "order": attendee.order,
             "event": attendee.order.event,
             "attendee_url": attendee_url(attendee),
+            "ticket_attached": bool(attachments),
         },
         _reply_to(attendee.order),
+        attachments=attachments,
     )
 
 
@@ -242,7 +272,13 @@ BUILDERS = {
     "order_declined": order_declined,
     "expiry_warning": expiry_warning,
     "waiting_list_offer": waiting_list_offer,
+    "ticket_reissued": ticket_reissued,
 }
+
+# Payment e-mails (issue 4): refunds, refunded late payments, invoices, receipts.
+from registration.emails_payments import BUILDERS as _PAYMENT_BUILDERS  # noqa: E402
+
+BUILDERS.update(_PAYMENT_BUILDERS)
 
 
 def render_email(email: Email) -> EmailMultiAlternatives:
@@ -268,6 +304,8 @@ def render_email(email: Email) -> EmailMultiAlternatives:
         reply_to=email.reply_to or None,
     )
     message.attach_alternative(html, "text/html")
+    for filename, content, mime_type in email.attachments:
+        message.attach(filename, content, mime_type)
     return message
 
 

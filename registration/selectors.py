@@ -32,6 +32,17 @@ def seat_holding(now: datetime, prefix: str = "order__") -> Q:
     )
 
 
+def consent_missing(prefix: str = "") -> Q:
+    """Attendees whose ticket needs guardian consent and who have none signed.
+
+    The query twin of `Attendee.consent_missing`, for filters and counts.
+    """
+    return Q(**{f"{prefix}ticket_type__requires_guardian_consent": True}) & (
+        Q(**{f"{prefix}youth__isnull": True})
+        | Q(**{f"{prefix}youth__consent__isnull": True})
+    )
+
+
 def _remaining(capacity: int | None, held: int) -> int | None:
     return None if capacity is None else max(capacity - held, 0)
 

@@ -8,13 +8,20 @@ app_name = "registration"
 
 urlpatterns = [
     path("register/<slug:slug>/", checkout.start, name="checkout"),
-    path("register/<slug:slug>/attendees/", checkout.attendees, name="checkout_attendees"),
+    path(
+        "register/<slug:slug>/attendees/", checkout.attendees, name="checkout_attendees"
+    ),
     path("register/<slug:slug>/review/", checkout.review, name="checkout_review"),
     path("orders/<str:code>/<str:secret>/", order_page.order_detail, name="order"),
     path(
         "orders/<str:code>/<str:secret>/attendees/<int:attendee_id>/",
         order_page.attendee_edit,
         name="attendee_edit",
+    ),
+    path(
+        "orders/<str:code>/<str:secret>/tickets/<int:attendee_id>/",
+        order_page.attendee_ticket,
+        name="order_ticket",
     ),
     path(
         "orders/<str:code>/<str:secret>/cancel/",

@@ -1084,11 +1084,18 @@ def mark_order_paid(
 ) -> Order:
     """Record payment (staff for invoices; the payments service for cards).
 
-    A pending order keeps its seats. An expired one is paid only if its seats
-    are still free; otherwise SoldOut (the payments issue refunds it).
+    A pending order keeps its seats while its hold lasts. An expired one, or a
+    pending one whose hold has ended (the expiry job has not run yet, but the
+    selectors already count its seats as free), is paid only if its seats are
+    still free; otherwise SoldOut (the payments service refunds it).
     """
     now = now or timezone.now()
-    if order.status == OrderStatus.EXPIRED:
+    overdue = (
+        order.status == OrderStatus.PENDING
+        and order.expires_at is not None
+        and order.expires_at <= now
+    )
+    if order.status == OrderStatus.EXPIRED or overdue:
         return _with_capacity(
             order,
             now=now,

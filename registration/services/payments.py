@@ -705,14 +705,8 @@ def _confirm_card_payment(
         )
         return [_refund_whole_payment(payment, order, origin=origin, reason=reason)]
 
-    if order.status == OrderStatus.PENDING and order.expires_at <= now:
-        # The hold ended before the money was confirmed: its seats may have gone
-        # to someone else, so it is treated as expired and checked again.
-        transition_order(
-            order,
-            to=OrderStatus.EXPIRED,
-            reason="hold ended before the payment was confirmed",
-        )
+    # A hold that ended before the money was confirmed is checked for free
+    # seats again by mark_order_paid (someone may have taken them).
     try:
         with transaction.atomic():
             mark_order_paid(
@@ -722,6 +716,13 @@ def _confirm_card_payment(
                 now=now,
             )
     except SoldOut:
+        if order.status == OrderStatus.PENDING:
+            # The expiry job had not run yet; the hold is over all the same.
+            transition_order(
+                order,
+                to=OrderStatus.EXPIRED,
+                reason="hold ended before the payment was confirmed",
+            )
         return [
             _refund_whole_payment(
                 payment,
@@ -1183,6 +1184,12 @@ def _invoice_lines(order: Order) -> list[dict]:
     return lines
 
 
+def check_billing(billing: BillingData) -> None:
+    """Raise PaymentInvalid (fields `billing.name`, ...) unless `billing` can be invoiced."""
+    if errors := _billing_errors(billing):
+        raise PaymentInvalid(errors)
+
+
 def _billing_errors(billing: BillingData) -> list[PaymentError]:
     errors = []
     if not billing.name.strip():
@@ -1230,8 +1237,7 @@ def request_invoice(
     PaymentInvalid (named fields) or PaymentError (`not_payable`, `already_invoiced`).
     """
     now = now or timezone.now()
-    if errors := _billing_errors(billing):
-        raise PaymentInvalid(errors)
+    check_billing(billing)
     with transaction.atomic():
         _limit_lock_wait()
         order = (

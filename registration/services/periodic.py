@@ -7,13 +7,13 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from registration.services import consent, orders, outbox, waiting_list
+from registration.services import consent, orders, outbox, payments, waiting_list
 
 logger = logging.getLogger(__name__)
 
 
 def run_periodic_jobs(*, now: datetime | None = None) -> dict[str, int]:
-    """Expire holds, move waiting lists, send reminders, re-queue stuck e-mails.
+    """Expire holds, move waiting lists, send reminders, retry refunds, re-queue e-mails.
 
     Each job runs even if an earlier one failed; the counts are returned for
     the log. Order matters: expiring holds and offers first frees the seats
@@ -26,6 +26,7 @@ def run_periodic_jobs(*, now: datetime | None = None) -> dict[str, int]:
         ("places_offered", waiting_list.offer_waiting_list_places),
         ("expiry_warnings", orders.send_expiry_warnings),
         ("consent_reminders", consent.send_consent_reminders),
+        ("payments", payments.run_payment_jobs),
         ("outbox_requeued", outbox.requeue_messages),
     ]
     counts = {}

@@ -20,9 +20,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_countries import countries
 
-from registration.models import Event, PaymentMethod, Question, QuestionKind
+from registration.models import (
+    Event,
+    OrderStatus,
+    PaymentMethod,
+    Question,
+    QuestionKind,
+)
 from registration.selectors import get_event_sales
-from registration.services import pricing
+from registration.services import payments, pricing
 from registration.services.errors import (
     Busy,
     OrderError,
@@ -113,6 +119,16 @@ def start(request, slug: str):
             errors.append(error)
     if errors:
         context["form"] = TicketErrors(errors)
+        # What the buyer entered comes back as entered, to be corrected.
+        context["quantities"] = {
+            ticket_type.pk: request.POST.get(f"ticket_{ticket_type.pk}", "").strip()
+            for ticket_type in event.ticket_types.all()
+        }
+        context["extra_quantities"] = {
+            extra.pk: request.POST.get(f"extra_{extra.pk}", "").strip()
+            for extra in event.extras.all()
+        }
+        context["voucher"] = code
         return render(
             request, "registration/checkout_tickets.html", context, status=400
         )
@@ -399,7 +415,24 @@ def review(request, slug: str):
         return redirect("registration:checkout_attendees", slug=event.slug)
     alert = ""
     status = 200
-    if request.method == "POST":
+    wants_invoice = (
+        preview.status == OrderStatus.PENDING
+        and preview.payment_method == PaymentMethod.INVOICE
+        and preview.quote.total > 0
+    )
+    billing = _initial_billing(data) if wants_invoice else {}
+    billing_errors: dict[str, list[str]] = {}
+    if request.method == "POST" and wants_invoice:
+        billing = {name: request.POST.get(name, "").strip() for name in BILLING_FIELDS}
+        try:
+            payments.check_billing(_billing_data(billing))
+        except payments.PaymentInvalid as exc:
+            for error in exc.errors:
+                name = (error.field or "").replace("billing.", "billing_")
+                billing_errors.setdefault(name, []).append(error.message)
+            alert = _("Please check the billing details.")
+            status = 400
+    if request.method == "POST" and not billing_errors:
         try:
             expected = Decimal(request.POST.get("expected_total", ""))
         except InvalidOperation:
@@ -416,7 +449,9 @@ def review(request, slug: str):
             response = render(
                 request,
                 "registration/checkout_review.html",
-                _review_context(event, preview, people, exc.message),
+                _review_context(
+                    event, preview, people, exc.message, billing, billing_errors
+                ),
                 status=503,
             )
             response["Retry-After"] = str(exc.retry_after)
@@ -426,16 +461,50 @@ def review(request, slug: str):
             status = 400
         else:
             request.session.pop(f"checkout:{event.pk}", None)
+            if wants_invoice and order.status == OrderStatus.PENDING:
+                try:
+                    payments.request_invoice(order, billing=_billing_data(billing))
+                except payments.PaymentError as exc:
+                    messages.error(request, exc.message)
+            # Card orders find the "Pay by card" button on their page.
             return redirect("registration:order", code=order.code, secret=order.secret)
     return render(
         request,
         "registration/checkout_review.html",
-        _review_context(event, preview, people, alert),
+        _review_context(event, preview, people, alert, billing, billing_errors),
         status=status,
     )
 
 
-def _review_context(event, preview, people, alert: str) -> dict:
+BILLING_FIELDS = (
+    "billing_name",
+    "billing_address",
+    "billing_tax_id",
+    "billing_po_number",
+    "billing_email",
+)
+
+
+def _initial_billing(data: dict) -> dict:
+    """The invoice's addressee, taken from the buyer's details until the buyer edits it."""
+    return {
+        "billing_name": data.get("buyer.organisation") or data.get("buyer.name", ""),
+        "billing_address": data.get("buyer.address", ""),
+        "billing_tax_id": data.get("buyer.tax_id", ""),
+        "billing_po_number": "",
+        "billing_email": data.get("buyer.email", ""),
+    }
+
+
+def _billing_data(billing: dict) -> payments.BillingData:
+    return payments.BillingData(
+        **{name.removeprefix("billing_"): billing[name] for name in BILLING_FIELDS}
+    )
+
+
+def _review_context(
+    event, preview, people, alert: str, billing: dict, billing_errors: dict
+) -> dict:
     lines = []
     for person, line in zip(people, preview.quote.attendees, strict=True):
         lines.append({"person": person, "line": line})
@@ -444,4 +513,6 @@ def _review_context(event, preview, people, alert: str) -> dict:
         "preview": preview,
         "lines": lines,
         "alert": alert,
+        "billing": billing,
+        "billing_errors": billing_errors,
     }

@@ -7,22 +7,36 @@ import secrets
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_countries import countries
 
-from registration.models import Attendee, Order
-from registration.services.errors import OrderError, OrderInvalid
+from registration.models import (
+    Attendee,
+    CreditNote,
+    Invoice,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+    PaymentProvider,
+    PaymentStatus,
+)
+from registration.services import payments
+from registration.services.errors import OrderError, OrderInvalid, RegistrationError
 from registration.services.orders import (
     EDITABLE_ATTENDEE_FIELDS,
     attendee_edit_deadline,
     can_buyer_cancel,
     can_edit_attendees,
-    cancel_order,
     update_attendee,
+)
+from registration.services.tickets import (
+    TicketNotIssuable,
+    render_ticket,
+    ticket_issuable,
 )
 
 
@@ -45,6 +59,9 @@ def order_detail(request, code: str, secret: str):
             "ticket_type", "youth__consent"
         ).prefetch_related("attendeeextra_set__extra", "answers__question")
     )
+    for attendee in attendees:
+        attendee.ticket_issuable = ticket_issuable(attendee)
+    invoice = Invoice.objects.filter(order=order).first()
     return render(
         request,
         "registration/order_detail.html",
@@ -55,8 +72,44 @@ def order_detail(request, code: str, secret: str):
             "can_edit": can_edit_attendees(order),
             "edit_deadline": attendee_edit_deadline(order.event),
             "can_cancel": can_buyer_cancel(order),
+            "can_pay_by_card": order.status == OrderStatus.PENDING
+            and order.payment_method == PaymentMethod.CARD
+            and payments.card_payments_enabled(),
+            "receipts": list(
+                order.payments.filter(
+                    provider=PaymentProvider.STRIPE, status=PaymentStatus.SUCCEEDED
+                ).order_by("pk")
+            ),
+            "invoice": invoice,
+            "has_credit_note": invoice is not None
+            and CreditNote.objects.filter(invoice=invoice).exists(),
         },
     )
+
+
+@never_cache
+def attendee_ticket(request, code: str, secret: str, attendee_id: int):
+    """An attendee's ticket PDF for the buyer; 403 with the reason while it may not be issued."""
+    order = _order_or_404(code, secret)
+    attendee = (
+        Attendee.objects.select_related("ticket_type", "youth__consent")
+        .prefetch_related("extras")
+        .filter(order=order, pk=attendee_id)
+        .first()
+    )
+    if attendee is None:
+        raise Http404
+    attendee.order = order
+    try:
+        content = render_ticket(attendee)
+    except TicketNotIssuable as exc:
+        return HttpResponse(exc.message, status=403, content_type="text/plain")
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="ticket-{order.code}-{attendee.pk}.pdf"'
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @never_cache
@@ -115,8 +168,12 @@ def attendee_edit(request, code: str, secret: str, attendee_id: int):
 def order_cancel(request, code: str, secret: str):
     order = _order_or_404(code, secret)
     try:
-        cancel_order(order, by=None, as_buyer=True, reason="canceled by the buyer")
-    except OrderError as exc:
+        # Also for unpaid orders: an issued invoice gets its credit note and an
+        # open Checkout Session is closed; paid ones get the refund less the fee.
+        payments.cancel_order_with_refund(
+            order, by=None, reason="canceled by the buyer", as_buyer=True
+        )
+    except RegistrationError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Your order is canceled."))

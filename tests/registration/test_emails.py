@@ -6,7 +6,14 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from registration.models import OrderStatus, PaymentMethod
+from registration import emails, emails_payments
+from registration.models import (
+    OrderStatus,
+    Payment,
+    PaymentMethod,
+    PaymentProvider,
+    PaymentStatus,
+)
 from registration.services import consent, orders, waiting_list
 from registration.services.orders import YouthData
 from tests.factories import EventFactory, ExtraFactory, TicketTypeFactory, UserFactory
@@ -238,3 +245,110 @@ def test_waiting_list_offer_goes_to_the_person_in_line(event, send):
     assert offer.to == ["wendy@example.org"]
     assert "A place for Delegate at Annual Conference has become free" in offer.body
     assert f"http://localhost:8000/es/waiting-list/offer/{entry.token}/" in offer.body
+
+
+def test_confirmation_attaches_every_ticket_and_each_notice_its_own(event, send):
+    free = TicketTypeFactory(event=event, name="Press", price=Decimal("0.00"))
+    order, [confirmation, notice] = send(
+        orders.place_order,
+        event,
+        buyer=buyer(),
+        attendees=[
+            attendee(free, email="mina@example.org"),
+            attendee(free, given_name="Jo", email=""),
+        ],
+        payment_method=PaymentMethod.FREE,
+    )
+    mina, jo = order.attendees.order_by("pk")
+    assert [(name, mime) for name, _pdf, mime in confirmation.attachments] == [
+        (f"ticket-{order.code}-{mina.pk}.pdf", "application/pdf"),
+        (f"ticket-{order.code}-{jo.pk}.pdf", "application/pdf"),
+    ]
+    assert [pdf[:5] for _name, pdf, _mime in confirmation.attachments] == [
+        b"%PDF-",
+        b"%PDF-",
+    ]
+    assert "The tickets that can already be issued are attached" in confirmation.body
+    assert [name for name, _pdf, _mime in notice.attachments] == [
+        f"ticket-{order.code}-{mina.pk}.pdf"
+    ]
+    assert "Your ticket is attached to this e-mail as a PDF file." in notice.body
+
+
+def test_confirmation_leaves_out_the_ticket_still_waiting_for_consent(event, send):
+    press = TicketTypeFactory(event=event, name="Press", price=Decimal("0.00"))
+    youth_ticket = TicketTypeFactory(
+        event=event,
+        name="Youth",
+        price=Decimal("0.00"),
+        min_age=14,
+        max_age=18,
+        requires_guardian_consent=True,
+    )
+    youth = YouthData(
+        date_of_birth=date.today().replace(year=date.today().year - 16),
+        guardian_name="Grace Guardian",
+        guardian_email="grace@example.org",
+        guardian_phone="+1 202 555 0100",
+    )
+    order, sent = send(
+        orders.place_order,
+        event,
+        buyer=buyer(),
+        attendees=[
+            attendee(press, email=""),
+            attendee(youth_ticket, given_name="Kim", email="", youth=youth),
+        ],
+        payment_method=PaymentMethod.FREE,
+    )
+    [confirmation] = [m for m in sent if m.to == ["buyer@example.org"]]
+    adult = order.attendees.get(given_name="Mina")
+    assert [name for name, _pdf, _mime in confirmation.attachments] == [
+        f"ticket-{order.code}-{adult.pk}.pdf"
+    ]
+
+
+def test_confirmation_links_the_receipt_of_each_card_payment(event, delegate, send):
+    order = orders.place_order(
+        event,
+        buyer=buyer(),
+        attendees=[attendee(delegate, email="")],
+        payment_method=PaymentMethod.CARD,
+    )
+    payment = Payment.objects.create(
+        order=order,
+        provider=PaymentProvider.STRIPE,
+        status=PaymentStatus.SUCCEEDED,
+        amount=Decimal("450.00"),
+        currency="USD",
+    )
+    _, [confirmation] = send(
+        orders.mark_order_paid, order, by=UserFactory(is_staff=True)
+    )
+    link = (
+        f"http://localhost:8000/orders/{order.code}/{order.secret}"
+        f"/receipts/{payment.pk}/"
+    )
+    assert f"Receipt (PDF): {link}\n" in confirmation.body
+    assert f'<a href="{link}">Receipt (PDF)</a>' in html(confirmation)
+
+
+def test_every_builder_is_registered_under_its_outbox_name():
+    assert sorted(emails.BUILDERS) == [
+        "attendee_notice",
+        "consent_reminder",
+        "consent_request",
+        "expiry_warning",
+        "invoice_issued",
+        "invoice_reminder",
+        "late_payment_refunded",
+        "order_approved",
+        "order_confirmed",
+        "order_declined",
+        "order_received",
+        "payment_receipt",
+        "refund_issued",
+        "ticket_reissued",
+        "waiting_list_offer",
+    ]
+    assert emails.BUILDERS["refund_issued"] is emails_payments.refund_issued

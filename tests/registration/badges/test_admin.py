@@ -1,5 +1,8 @@
 """The admin screens: print badges for an event, follow the job, reprint and reissue."""
 
+import re
+from datetime import UTC, datetime
+
 import pytest
 from django.core import mail
 from django.db import connection
@@ -11,9 +14,16 @@ from registration.models import (
     BadgePrint,
     BadgePrintJob,
     BadgePrintJobStatus,
+    GuardianConsent,
 )
 from registration.services import badges
-from tests.factories import AttendeeFactory, UserFactory
+from tests.factories import (
+    AttendeeFactory,
+    OrderFactory,
+    TicketTypeFactory,
+    UserFactory,
+)
+from tests.factories.registration_more import ConsentTextFactory, YouthDetailsFactory
 from tests.pdf_tools import flat_text, page_count
 
 pytestmark = pytest.mark.django_db
@@ -193,6 +203,47 @@ def test_attendee_listing_filters_by_event_ticket_type_and_delegation(
         "Petrova",
     }
     assert [a.family_name for a in by_both.context["object_list"]] == ["Petrova"]
+
+
+def test_attendee_listing_filters_and_flags_missing_consent(
+    client, viewer, event, people
+):
+    youth = TicketTypeFactory(
+        event=event, name="Youth delegate", requires_guardian_consent=True
+    )
+    order = OrderFactory(event=event)
+    AttendeeFactory(order=order, ticket_type=youth, family_name="Nodetails")
+    unsigned = AttendeeFactory(order=order, ticket_type=youth, family_name="Unsigned")
+    YouthDetailsFactory(attendee=unsigned)
+    signed = AttendeeFactory(order=order, ticket_type=youth, family_name="Signed")
+    GuardianConsent.objects.create(
+        youth=YouthDetailsFactory(attendee=signed),
+        consent_text=ConsentTextFactory(event=event),
+        signed_name="Grace Guardian",
+        signed_at=datetime(2027, 1, 1, 10, 0, tzinfo=UTC),
+    )
+    client.force_login(viewer)
+    url = reverse("attendees:index")
+
+    missing = client.get(url, {"event": event.pk, "consent": "missing"})
+    complete = client.get(url, {"event": event.pk, "consent": "complete"})
+
+    assert sorted(a.family_name for a in missing.context["object_list"]) == [
+        "Nodetails",
+        "Unsigned",
+    ]
+    assert sorted(a.family_name for a in complete.context["object_list"]) == [
+        "Abara",
+        "Moreau",
+        "Okubo",
+        "Petrova",
+        "Signed",
+        "Unpaid",
+        "Unpaid",
+        "Zhou",
+    ]
+    cells = re.findall(rb"<td >\s*Consent missing\s*</td>", missing.content)
+    assert len(cells) == 2
 
 
 def test_attendee_listing_runs_the_same_queries_for_more_rows(

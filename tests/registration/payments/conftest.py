@@ -24,7 +24,6 @@ import pytest
 import stripe
 from django.utils import timezone
 
-from registration import emails, emails_payments
 from registration.models import OrderStatus, PaymentMethod
 from registration.services import stripe as stripe_api
 from tests.factories import (
@@ -352,14 +351,6 @@ def fake_stripe(settings, monkeypatch):
     fake = FakeStripe()
     monkeypatch.setattr(stripe_api, "http_client", fake)
     return fake
-
-
-@pytest.fixture(autouse=True)
-def _payment_emails(monkeypatch):
-    """Until emails.py registers the payment e-mails itself (see /tmp/issue4-emails.md)."""
-    for name, builder in emails_payments.BUILDERS.items():
-        if name not in emails.BUILDERS:
-            monkeypatch.setitem(emails.BUILDERS, name, builder)
 
 
 def deliver(

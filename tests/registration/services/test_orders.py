@@ -541,6 +541,23 @@ def test_late_payment_of_an_expired_order_needs_free_seats(event):
     assert late_with_room.status == OrderStatus.PAID
 
 
+def test_overdue_pending_hold_is_paid_only_if_its_seats_are_still_free(event):
+    ticket = TicketTypeFactory(event=event, capacity=1)
+    now = timezone.now()
+    overdue = place(event, [attendee(ticket)], now=now - timedelta(hours=1))
+    # The expiry job has not run, so the hold is still pending, yet its seat
+    # already counts as free and is taken by someone else.
+    place(event, [attendee(ticket)], now=now)
+    with pytest.raises(SoldOut):
+        orders.mark_order_paid(overdue, by=None, now=now)
+    assert Order.objects.get(pk=overdue.pk).status == OrderStatus.PENDING
+
+    other = TicketTypeFactory(event=event, capacity=1)
+    overdue_with_room = place(event, [attendee(other)], now=now - timedelta(hours=1))
+    orders.mark_order_paid(overdue_with_room, by=None, now=now)
+    assert Order.objects.get(pk=overdue_with_room.pk).status == OrderStatus.PAID
+
+
 def test_buyer_may_cancel_unpaid_orders_and_paid_ones_until_the_deadline(
     event, delegate
 ):

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from registration.models import Order, OrderStatus, QuestionKind, TicketType
+from registration.models import Invoice, Order, OrderStatus, QuestionKind, TicketType
 from tests.factories import (
     EventFactory,
     ExtraFactory,
@@ -39,6 +39,14 @@ def attendee_post(index=0, **overrides):
     data.update({f"attendees.{index}.{k}": v for k, v in overrides.items()})
     return data
 
+
+BILLING = {
+    "billing_name": "City of Toulouse",
+    "billing_address": "1 Place du Capitole\n31000 Toulouse",
+    "billing_tax_id": "FR12345678901",
+    "billing_po_number": "PO-77",
+    "billing_email": "finance@toulouse.example",
+}
 
 BUYER = {
     "buyer.name": "City of Toulouse",
@@ -74,7 +82,9 @@ def test_full_checkout_places_the_order_and_shows_its_page(client, event, delega
     )
     review = client.get("/register/conference/review/")
     assert 'data-testid="review-total">USD 985.00<' in review.content.decode()
-    placed = client.post("/register/conference/review/", {"expected_total": "985.00"})
+    placed = client.post(
+        "/register/conference/review/", {"expected_total": "985.00", **BILLING}
+    )
     order = Order.objects.get()
     assert placed["Location"] == f"/orders/{order.code}/{order.secret}/"
     assert (order.status, order.total, order.payment_method) == (
@@ -162,7 +172,9 @@ def test_review_asks_again_when_the_price_changed(client, event, delegate):
     client.post("/register/conference/", {f"ticket_{delegate.pk}": "1"})
     client.post("/register/conference/attendees/", {**BUYER, **attendee_post()})
     TicketType.objects.filter(pk=delegate.pk).update(price=Decimal("500.00"))
-    response = client.post("/register/conference/review/", {"expected_total": "450.00"})
+    response = client.post(
+        "/register/conference/review/", {"expected_total": "450.00", **BILLING}
+    )
     assert response.status_code == 409
     html = response.content.decode()
     assert "The total is now USD 500.00; please confirm it." in html
@@ -170,7 +182,7 @@ def test_review_asks_again_when_the_price_changed(client, event, delegate):
     assert Order.objects.count() == 0
     assert (
         client.post(
-            "/register/conference/review/", {"expected_total": "500.00"}
+            "/register/conference/review/", {"expected_total": "500.00", **BILLING}
         ).status_code
         == 302
     )
@@ -180,7 +192,9 @@ def test_review_reports_sold_out_at_placement(client, event, delegate):
     client.post("/register/conference/", {f"ticket_{delegate.pk}": "1"})
     client.post("/register/conference/attendees/", {**BUYER, **attendee_post()})
     TicketType.objects.filter(pk=delegate.pk).update(capacity=0)
-    response = client.post("/register/conference/review/", {"expected_total": "450.00"})
+    response = client.post(
+        "/register/conference/review/", {"expected_total": "450.00", **BILLING}
+    )
     assert response.status_code == 409
     assert "Delegate is sold out." in response.content.decode()
 
@@ -204,3 +218,98 @@ def test_steps_without_a_selection_go_back_to_tickets(client, event):
         client.get("/register/conference/review/")["Location"]
         == "/register/conference/"
     )
+
+
+def test_invoice_checkout_issues_the_invoice_to_the_billing_details(
+    client, event, delegate
+):
+    client.post("/register/conference/", {f"ticket_{delegate.pk}": "1"})
+    client.post("/register/conference/attendees/", {**BUYER, **attendee_post(0)})
+    review = client.get("/register/conference/review/").content.decode()
+    assert 'name="billing_name" value="City of Toulouse"' in review
+    assert 'name="billing_email" value="protocol@toulouse.example"' in review
+
+    placed = client.post(
+        "/register/conference/review/", {"expected_total": "450.00", **BILLING}
+    )
+
+    order = Order.objects.get()
+    assert placed["Location"] == f"/orders/{order.code}/{order.secret}/"
+    invoice = Invoice.objects.get(order=order)
+    assert (
+        invoice.billing_name,
+        invoice.billing_address,
+        invoice.tax_id,
+        invoice.po_number,
+        invoice.total,
+    ) == (
+        "City of Toulouse",
+        "1 Place du Capitole\n31000 Toulouse",
+        "FR12345678901",
+        "PO-77",
+        Decimal("450.00"),
+    )
+    assert order.billing.email == "finance@toulouse.example"
+
+
+def test_billing_errors_name_the_field_keep_the_input_and_place_nothing(
+    client, event, delegate
+):
+    client.post("/register/conference/", {f"ticket_{delegate.pk}": "1"})
+    client.post("/register/conference/attendees/", {**BUYER, **attendee_post(0)})
+
+    response = client.post(
+        "/register/conference/review/",
+        {
+            **BILLING,
+            "expected_total": "450.00",
+            "billing_address": "",
+            "billing_email": "nope",
+        },
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="f-billing_address-error">Enter the billing address.<' in html
+    assert 'id="f-billing_email-error">Enter a valid e-mail address.<' in html
+    assert 'name="billing_po_number" value="PO-77"' in html
+    assert 'name="billing_email" value="nope"' in html
+    assert Order.objects.count() == 0
+
+
+def test_card_checkout_lands_on_the_order_page_with_the_pay_button(
+    client, settings, event, delegate
+):
+    settings.STRIPE_SECRET_KEY = "sk_test_fake"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test"
+    client.post("/register/conference/", {f"ticket_{delegate.pk}": "1"})
+    client.post(
+        "/register/conference/attendees/",
+        {**BUYER, "payment_method": "card", **attendee_post(0)},
+    )
+    review = client.get("/register/conference/review/").content.decode()
+    assert 'data-testid="billing-form"' not in review
+
+    placed = client.post("/register/conference/review/", {"expected_total": "450.00"})
+
+    order = Order.objects.get()
+    assert placed["Location"] == f"/orders/{order.code}/{order.secret}/"
+    assert Invoice.objects.count() == 0
+    page = client.get(placed["Location"]).content.decode()
+    assert f'action="/payments/{order.code}/{order.secret}/pay/"' in page
+
+
+def test_tickets_step_error_keeps_the_quantities_and_the_code(client, event, delegate):
+    gala = ExtraFactory(event=event, name="Gala dinner", price=Decimal("85.00"))
+    response = client.post(
+        "/register/conference/",
+        {f"ticket_{delegate.pk}": "2", f"extra_{gala.pk}": "1", "voucher": "NOPE"},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f'name="ticket_{delegate.pk}" value="2"' in html
+    assert f'name="extra_{gala.pk}" value="1"' in html
+    assert 'name="voucher" value="NOPE"' in html
+    fresh = client.get("/register/conference/").content.decode()
+    assert f'name="ticket_{delegate.pk}" value="0"' in fresh
+    assert 'name="voucher" value=""' in fresh

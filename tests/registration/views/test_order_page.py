@@ -4,9 +4,25 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from registration.models import Attendee, OrderStatus, PaymentMethod
-from registration.services.orders import AttendeeData, BuyerData, place_order
-from tests.factories import EventFactory, TicketTypeFactory
+from registration.models import (
+    Attendee,
+    CreditNote,
+    OrderStatus,
+    Payment,
+    PaymentMethod,
+    PaymentProvider,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+)
+from registration.services import payments
+from registration.services.orders import (
+    AttendeeData,
+    BuyerData,
+    mark_order_paid,
+    place_order,
+)
+from tests.factories import EventFactory, TicketTypeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +125,106 @@ def test_attendee_page_by_its_own_secret(client, order):
     assert response.status_code == 200
     assert "This registration is not confirmed yet." in response.content.decode()
     assert client.get("/attendees/WRONG/").status_code == 404
+
+
+BILLING = payments.BillingData(
+    name="City of Toulouse", address="1 Place du Capitole, Toulouse"
+)
+
+
+def card_order():
+    event = EventFactory(slug="summit", name="Summit")
+    ticket = TicketTypeFactory(event=event, name="Delegate", price=Decimal("450.00"))
+    return place_order(
+        event,
+        buyer=BuyerData(name="Ada Buyer", email="ada@example.org"),
+        attendees=[
+            AttendeeData(ticket_type=ticket.pk, given_name="Mina", family_name="Park")
+        ],
+        payment_method=PaymentMethod.CARD,
+    )
+
+
+def test_pay_by_card_button_only_when_card_payments_are_on(client, settings):
+    order = card_order()
+    pay = f"/payments/{order.code}/{order.secret}/pay/"
+    settings.STRIPE_SECRET_KEY = ""
+    html = client.get(url(order)).content.decode()
+    assert 'data-testid="pay-by-card"' not in html
+    assert "Card payment opens here once online payments are switched on." in html
+
+    settings.STRIPE_SECRET_KEY = "sk_test_fake"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test"
+    html = client.get(url(order)).content.decode()
+    assert f'<form method="post" action="{pay}" data-testid="pay-by-card">' in html
+    assert 'name="csrfmiddlewaretoken"' in html
+
+
+def test_invoice_order_page_links_the_invoice_and_the_credit_note(client, order):
+    invoice = payments.request_invoice(order, billing=BILLING)
+    html = client.get(url(order)).content.decode()
+    assert (
+        f'<a href="{url(order, "invoice/")}">Invoice {invoice.number} (PDF)</a>' in html
+    )
+    assert "Credit note (PDF)" not in html
+    client.post(url(order, "cancel/"))
+    html = client.get(url(order)).content.decode()
+    assert f'<a href="{url(order, "credit-note/")}">Credit note (PDF)</a>' in html
+
+
+def test_order_page_links_card_receipts(client):
+    order = card_order()
+    payment = Payment.objects.create(
+        order=order,
+        provider=PaymentProvider.STRIPE,
+        status=PaymentStatus.SUCCEEDED,
+        amount=Decimal("450.00"),
+        currency="USD",
+    )
+    html = client.get(url(order)).content.decode()
+    assert (
+        f'<a href="{url(order, f"receipts/{payment.pk}/")}">Receipt (PDF)</a>' in html
+    )
+
+
+def test_ticket_download_once_paid(client, order):
+    person = order.attendees.get()
+    ticket = url(order, f"tickets/{person.pk}/")
+    assert 'data-testid="ticket-link"' not in client.get(url(order)).content.decode()
+    refused = client.get(ticket)
+    assert (refused.status_code, refused.content.decode()) == (
+        403,
+        "Tickets are issued once the order is paid.",
+    )
+
+    mark_order_paid(order, by=UserFactory(is_staff=True))
+    html = client.get(url(order)).content.decode()
+    assert f'href="{ticket}" data-testid="ticket-link">Download ticket (PDF)<' in html
+    response = client.get(ticket)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content[:5] == b"%PDF-"
+    assert (
+        client.get(f"/orders/{order.code}/WRONG/tickets/{person.pk}/").status_code
+        == 404
+    )
+    assert client.get(url(card_order(), f"tickets/{person.pk}/")).status_code == 404
+
+
+def test_buyer_cancelling_a_paid_order_gets_a_refund_and_a_credit_note(client, order):
+    order.event.buyer_cancellation_until = timezone.now() + timedelta(days=1)
+    order.event.save()
+    invoice = payments.request_invoice(order, billing=BILLING)
+    payment = payments.mark_paid_by_transfer(
+        order, reference="TRF-1", by=UserFactory(is_staff=True)
+    )
+
+    response = client.post(url(order, "cancel/"))
+
+    assert response["Location"] == url(order)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELED
+    assert list(Refund.objects.values_list("payment", "amount", "status")) == [
+        (payment.pk, Decimal("450.00"), RefundStatus.PENDING)
+    ]
+    assert CreditNote.objects.get(invoice=invoice).amount == Decimal("450.00")

@@ -60,7 +60,14 @@ def test_offer_link_starts_checkout_with_the_reserved_place(client, sold_out):
             "attendees.0.given_name": "Wendy",
         },
     )
-    placed = client.post("/register/conference/review/", {"expected_total": "100.00"})
+    placed = client.post(
+        "/register/conference/review/",
+        {
+            "expected_total": "100.00",
+            "billing_name": "City of Toulouse",
+            "billing_address": "1 Place du Capitole, Toulouse",
+        },
+    )
     assert placed.status_code == 302
     entry.refresh_from_db()
     assert entry.status == WaitingListStatus.ACCEPTED
