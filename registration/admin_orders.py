@@ -99,9 +99,23 @@ class OrderActionsMixin:
     """Approve and Decline, for an order awaiting approval and staff who may decide."""
 
     def order_action_buttons(self, order: Order, button_class=Button):
-        if order.status != OrderStatus.AWAITING_APPROVAL:
-            return []
         if not can_decide_applications(self.request.user):
+            return []
+        if order.status == OrderStatus.PENDING:
+            label = (
+                _("Stop admitting before payment")
+                if order.admit_before_payment
+                else _("Admit before payment")
+            )
+            return [
+                button_class(
+                    label,
+                    url=reverse("orders:admit_before_payment", args=[order.pk]),
+                    icon_name="key",
+                    priority=32,
+                )
+            ]
+        if order.status != OrderStatus.AWAITING_APPROVAL:
             return []
         return [
             button_class(
@@ -228,6 +242,11 @@ class OrdersViewSet(ModelViewSet):
             path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
             path("approve/<int:pk>/", self.approve_view, name="approve"),
             path("decline/<int:pk>/", self.decline_view, name="decline"),
+            path(
+                "admit-before-payment/<int:pk>/",
+                self.admit_before_payment_view,
+                name="admit_before_payment",
+            ),
         ]
 
     def _application(self, request, pk) -> Order:
@@ -298,6 +317,41 @@ class OrdersViewSet(ModelViewSet):
                 request, _("Order %(code)s is declined.") % {"code": order.code}
             )
         return redirect(self.get_url_name("inspect"), pk=order.pk)
+
+    def admit_before_payment_view(self, request, pk):
+        """GET: what it means; POST: toggle tickets and entry before payment."""
+        order = self._application(request, pk)
+        allow = not order.admit_before_payment
+        inspect_url = reverse(self.get_url_name("inspect"), args=[order.pk])
+        if request.method != "POST":
+            return TemplateResponse(
+                request,
+                "admin_orders/orders/admit_before_payment.html",
+                {
+                    "order": order,
+                    "allow": allow,
+                    "inspect_url": inspect_url,
+                    "header_icon": self.icon,
+                    "page_title": _("Admit order %(code)s before payment")
+                    % {"code": order.code},
+                },
+            )
+        try:
+            order_service.set_admit_before_payment(
+                order, allowed=allow, by=request.user
+            )
+        except RegistrationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("Order %(code)s may now get tickets and entry before payment.")
+                % {"code": order.code}
+                if allow
+                else _("Order %(code)s again needs payment before entry.")
+                % {"code": order.code},
+            )
+        return redirect(inspect_url)
 
 
 # --- Consent texts -----------------------------------------------------------------

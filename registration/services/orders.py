@@ -1079,6 +1079,31 @@ def decline_order(order: Order, *, by, reason: str = "") -> Order:
     )
 
 
+def set_admit_before_payment(order: Order, *, allowed: bool, by) -> Order:
+    """Let a trusted organisation's unpaid order get tickets, badges and entry.
+
+    Only unpaid, uncanceled orders can be allowed; the change is logged.
+    """
+    if allowed and order.status not in {
+        OrderStatus.PENDING,
+        OrderStatus.AWAITING_APPROVAL,
+    }:
+        raise OrderError(
+            _("Only an unpaid order can be admitted before payment."),
+            code="invalid_status",
+        )
+    order.admit_before_payment = allowed
+    order.save(update_fields=["admit_before_payment", "updated_at"])
+    log_activity(
+        order,
+        action="order.admit_before_payment",
+        actor=by,
+        event=order.event,
+        data={"allowed": allowed},
+    )
+    return order
+
+
 def mark_order_paid(
     order: Order, *, by, reason: str = "", now: datetime | None = None
 ) -> Order:

@@ -20,6 +20,7 @@ from registration.models import (
     PaymentMethod,
     WaitingListStatus,
 )
+from registration.services.tickets import ticket_issuable
 from tests.factories import (
     AttendeeFactory,
     EventFactory,
@@ -495,3 +496,31 @@ def test_editors_keep_pages_only(db):
     assert (
         editors.permissions.filter(content_type__app_label="registration").count() == 0
     )
+
+
+def test_staff_admit_a_pending_invoice_order_before_payment(client, manager):
+    order = OrderFactory(status=OrderStatus.PENDING)
+    attendee = AttendeeFactory(order=order)
+    client.force_login(manager)
+    url = reverse("orders:admit_before_payment", args=[order.pk])
+
+    assert client.get(url).status_code == 200
+    response = client.post(url)
+
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.admit_before_payment is True
+    assert ticket_issuable(attendee) is True
+    assert ActivityLog.objects.filter(
+        action="order.admit_before_payment", object_id=str(order.pk)
+    ).values_list("actor__username", "data")[0] == ("manager", {"allowed": True})
+
+
+def test_a_paid_order_cannot_be_marked_admit_before_payment(client, manager):
+    order = OrderFactory(status=OrderStatus.PAID)
+    client.force_login(manager)
+
+    client.post(reverse("orders:admit_before_payment", args=[order.pk]))
+
+    order.refresh_from_db()
+    assert order.admit_before_payment is False
