@@ -278,9 +278,17 @@ def _request_from(data: dict, slots, questions):
     return buyer, attendees
 
 
+def _offered_methods() -> list[tuple[str, str]]:
+    """Card only when Stripe is configured; invoice always (README: Stripe)."""
+    methods = [(PaymentMethod.INVOICE, PaymentMethod.INVOICE.label)]
+    if payments.card_payments_enabled():
+        methods.insert(0, (PaymentMethod.CARD, PaymentMethod.CARD.label))
+    return methods
+
+
 def _initial_data(state: dict, slots) -> dict:
     """First visit: extras chosen on step 1 are ticked for the first attendees."""
-    data = {"buyer.language": "en", "payment_method": PaymentMethod.CARD}
+    data = {"buyer.language": "en", "payment_method": _offered_methods()[0][0]}
     for pk, count in state.get("extras", {}).items():
         for index in range(min(count, len(slots))):
             data.setdefault(f"attendees.{index}.extras", []).append(pk)
@@ -339,22 +347,27 @@ def attendees(request, slug: str):
         state["data"] = data
         _save_state(request, event, state)
         buyer, people = _request_from(data, slots, questions)
-        try:
-            preview_order(
-                event,
-                buyer=buyer,
-                attendees=people,
-                payment_method=data["payment_method"],
-                voucher_code=state.get("voucher_code") or None,
-                member_code=state.get("member_code") or None,
-                waiting_list_token=state.get("waiting_list_token") or None,
-            )
-        except OrderInvalid as exc:
-            for field, field_errors in exc.by_field().items():
-                errors[field] = [error.message for error in field_errors]
-        except OrderError as exc:
-            errors.setdefault(exc.field or "non_field_errors", []).append(exc.message)
+        if data["payment_method"] not in dict(_offered_methods()):
+            errors["payment_method"] = [_("Choose one of the payment methods shown.")]
         else:
+            try:
+                preview_order(
+                    event,
+                    buyer=buyer,
+                    attendees=people,
+                    payment_method=data["payment_method"],
+                    voucher_code=state.get("voucher_code") or None,
+                    member_code=state.get("member_code") or None,
+                    waiting_list_token=state.get("waiting_list_token") or None,
+                )
+            except OrderInvalid as exc:
+                for field, field_errors in exc.by_field().items():
+                    errors[field] = [error.message for error in field_errors]
+            except OrderError as exc:
+                errors.setdefault(exc.field or "non_field_errors", []).append(
+                    exc.message
+                )
+        if not errors:
             return redirect("registration:checkout_review", slug=event.slug)
     else:
         data = state.get("data") or _initial_data(state, slots)
@@ -372,10 +385,7 @@ def attendees(request, slug: str):
         ],
         "language_choices": settings.LANGUAGES,
         "countries": [(country.code, country.name) for country in countries],
-        "payment_methods": [
-            (PaymentMethod.CARD, PaymentMethod.CARD.label),
-            (PaymentMethod.INVOICE, PaymentMethod.INVOICE.label),
-        ],
+        "payment_methods": _offered_methods(),
     }
     return render(
         request,

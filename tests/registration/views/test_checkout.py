@@ -313,3 +313,22 @@ def test_tickets_step_error_keeps_the_quantities_and_the_code(client, event, del
     fresh = client.get("/register/conference/").content.decode()
     assert f'name="ticket_{delegate.pk}" value="0"' in fresh
     assert 'name="voucher" value=""' in fresh
+
+
+def test_without_stripe_keys_card_is_not_offered_and_is_refused(
+    client, settings, event, delegate
+):
+    settings.STRIPE_SECRET_KEY = ""
+    client.post("/register/conference/", {f"ticket_{delegate.pk}": "1"})
+
+    form = client.get("/register/conference/attendees/").content.decode()
+    refused = client.post(
+        "/register/conference/attendees/",
+        {**BUYER, "payment_method": "card", **attendee_post(0)},
+    )
+
+    assert 'value="card"' not in form
+    assert 'value="invoice"' in form
+    assert refused.status_code == 400
+    assert "Choose one of the payment methods shown." in refused.content.decode()
+    assert Order.objects.count() == 0
