@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,11 +40,11 @@ from registration.models import (
     BadgePrintJobStatus,
     BadgeSort,
     Event,
-    OrderStatus,
     TicketType,
 )
 from registration.services import documents
 from registration.services.audit import log_activity
+from registration.services.orders import admitted_orders_q
 from registration.services.tickets import event_dates, ticket_refusal
 
 if TYPE_CHECKING:
@@ -341,12 +341,8 @@ def layout_for(ticket_type: TicketType) -> str:
     return chosen if chosen in LAYOUTS else DEFAULT_LAYOUT
 
 
-# Orders whose attendees are let in: paid, or unpaid ones that staff admitted
-# before payment (the rule of `tickets.ticket_refusal`, as a query).
-ADMITTED_ORDERS = Q(order__status=OrderStatus.PAID) | Q(
-    order__status__in=[OrderStatus.PENDING, OrderStatus.AWAITING_APPROVAL],
-    order__admit_before_payment=True,
-)
+# Orders whose attendees are let in (services.orders.order_admits_attendees).
+ADMITTED_ORDERS = admitted_orders_q()
 
 
 def admissible_attendees(event: Event) -> QuerySet[Attendee]:

@@ -43,7 +43,11 @@ from registration.models import (
 )
 from registration.services.audit import log_activity
 from registration.services.errors import Busy, RegistrationError
-from registration.services.orders import is_lock_timeout
+from registration.services.orders import (
+    admitted_orders_q,
+    is_lock_timeout,
+    order_admits_attendees,
+)
 from registration.tokens import random_code
 
 DEVICE_TOKEN_PREFIX = "dev_"  # noqa: S105 - a public marker, not a secret
@@ -328,13 +332,6 @@ def _message(
     }[code]
 
 
-def _payment_admits(order) -> bool:
-    """Paid, or a pending invoice order that staff allowed in before payment."""
-    return order.status == OrderStatus.PAID or (
-        order.status == OrderStatus.PENDING and order.admit_before_payment
-    )
-
-
 def _decide(
     checkin_list: CheckInList,
     *,
@@ -358,7 +355,7 @@ def _decide(
     status = attendee.order.status
     if status == OrderStatus.CANCELED:
         return CheckInResult.CANCELED
-    if not _payment_admits(attendee.order):
+    if not order_admits_attendees(attendee.order):
         return CheckInResult.UNPAID
     if attendee.consent_missing:
         return CheckInResult.CONSENT_MISSING
@@ -585,7 +582,7 @@ def _standing(checkin_list, attendee, extra_ids, rules: ListRules) -> str:
         return CheckInResult.NOT_ON_LIST
     if attendee.order.status == OrderStatus.CANCELED:
         return CheckInResult.CANCELED
-    if not _payment_admits(attendee.order):
+    if not order_admits_attendees(attendee.order):
         return CheckInResult.UNPAID
     if attendee.consent_missing:
         return CheckInResult.CONSENT_MISSING
@@ -700,12 +697,7 @@ def checkin_dashboard(checkin_list: CheckInList, *, recent: int = 25) -> dict:
     """Checked in versus expected by ticket type and delegation, youth in and
     out, recent scans, refusal reasons and offline conflicts for one list."""
     rules = load_list_rules(checkin_list)
-    attendees = list(
-        _attendees_of(checkin_list.event).filter(
-            Q(order__status=OrderStatus.PAID)
-            | Q(order__status=OrderStatus.PENDING, order__admit_before_payment=True)
-        )
-    )
+    attendees = list(_attendees_of(checkin_list.event).filter(admitted_orders_q()))
     extras = _extras_by_attendee([a.pk for a in attendees])
     latest = last_admissions(checkin_list)
     entered = set(

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -1079,15 +1079,33 @@ def decline_order(order: Order, *, by, reason: str = "") -> Order:
     )
 
 
+# Unpaid statuses whose attendees staff may let in before payment.
+ADMITTABLE_UNPAID = {OrderStatus.PENDING, OrderStatus.AWAITING_APPROVAL}
+
+
+def order_admits_attendees(order: Order) -> bool:
+    """Paid, or unpaid and admitted before payment by staff: tickets, badges, door."""
+    return order.status == OrderStatus.PAID or (
+        order.admit_before_payment and order.status in ADMITTABLE_UNPAID
+    )
+
+
+def admitted_orders_q(prefix: str = "order__") -> Q:
+    """`order_admits_attendees` as a query filter on rows related to an order."""
+    return Q(**{f"{prefix}status": OrderStatus.PAID}) | Q(
+        **{
+            f"{prefix}status__in": list(ADMITTABLE_UNPAID),
+            f"{prefix}admit_before_payment": True,
+        }
+    )
+
+
 def set_admit_before_payment(order: Order, *, allowed: bool, by) -> Order:
     """Let a trusted organisation's unpaid order get tickets, badges and entry.
 
     Only unpaid, uncanceled orders can be allowed; the change is logged.
     """
-    if allowed and order.status not in {
-        OrderStatus.PENDING,
-        OrderStatus.AWAITING_APPROVAL,
-    }:
+    if allowed and order.status not in ADMITTABLE_UNPAID:
         raise OrderError(
             _("Only an unpaid order can be admitted before payment."),
             code="invalid_status",

@@ -131,6 +131,14 @@ def card_payments_enabled() -> bool:
     return stripe_api.is_enabled() and bool(settings.STRIPE_WEBHOOK_SECRET)
 
 
+def offered_payment_methods() -> list[tuple[str, str]]:
+    """What a buyer may choose at checkout: card only when Stripe is configured."""
+    methods = [(PaymentMethod.INVOICE, PaymentMethod.INVOICE.label)]
+    if card_payments_enabled():
+        methods.insert(0, (PaymentMethod.CARD, PaymentMethod.CARD.label))
+    return methods
+
+
 def card_payments_disabled_reason() -> str:
     """Why card payments are off (for the admin); empty when they are on."""
     return stripe_api.disabled_reason()

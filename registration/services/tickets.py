@@ -23,6 +23,7 @@ from registration.models import Attendee, Event, OrderStatus
 from registration.services import documents, outbox
 from registration.services.audit import log_activity
 from registration.services.errors import RegistrationError
+from registration.services.orders import order_admits_attendees
 from registration.tokens import new_secret
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def ticket_refusal(attendee: Attendee) -> str | None:
     order = attendee.order
     if order.status in {OrderStatus.CANCELED, OrderStatus.EXPIRED}:
         return "canceled"
-    if order.status != OrderStatus.PAID and not order.admit_before_payment:
+    if not order_admits_attendees(order):
         return "unpaid"
     if attendee.consent_missing:
         return "consent_missing"

@@ -278,17 +278,12 @@ def _request_from(data: dict, slots, questions):
     return buyer, attendees
 
 
-def _offered_methods() -> list[tuple[str, str]]:
-    """Card only when Stripe is configured; invoice always (README: Stripe)."""
-    methods = [(PaymentMethod.INVOICE, PaymentMethod.INVOICE.label)]
-    if payments.card_payments_enabled():
-        methods.insert(0, (PaymentMethod.CARD, PaymentMethod.CARD.label))
-    return methods
-
-
 def _initial_data(state: dict, slots) -> dict:
     """First visit: extras chosen on step 1 are ticked for the first attendees."""
-    data = {"buyer.language": "en", "payment_method": _offered_methods()[0][0]}
+    data = {
+        "buyer.language": "en",
+        "payment_method": payments.offered_payment_methods()[0][0],
+    }
     for pk, count in state.get("extras", {}).items():
         for index in range(min(count, len(slots))):
             data.setdefault(f"attendees.{index}.extras", []).append(pk)
@@ -347,7 +342,7 @@ def attendees(request, slug: str):
         state["data"] = data
         _save_state(request, event, state)
         buyer, people = _request_from(data, slots, questions)
-        if data["payment_method"] not in dict(_offered_methods()):
+        if data["payment_method"] not in dict(payments.offered_payment_methods()):
             errors["payment_method"] = [_("Choose one of the payment methods shown.")]
         else:
             try:
@@ -385,7 +380,7 @@ def attendees(request, slug: str):
         ],
         "language_choices": settings.LANGUAGES,
         "countries": [(country.code, country.name) for country in countries],
-        "payment_methods": _offered_methods(),
+        "payment_methods": payments.offered_payment_methods(),
     }
     return render(
         request,
