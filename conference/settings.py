@@ -154,6 +154,13 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    # Every lock wait on PostgreSQL gives up after LOCK_TIMEOUT_SECONDS (DESIGN
+    # invariant 1: a clean `busy`, never a hung request). Set per connection so
+    # the hottest path, the door scan, needs no extra round trip; a migration
+    # run on a live site also gives up instead of queueing every request.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c lock_timeout={LOCK_TIMEOUT_SECONDS * 1000}"
+    )
 else:
     DATABASES = {
         "default": {

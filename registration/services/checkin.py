@@ -23,9 +23,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -311,7 +310,12 @@ def _message(
             "where": f"{previous.checkin_list.name}, {previous.device.name}",
         }
     if code == CheckInResult.WRONG_EVENT and attendee is not None:
-        return _("This ticket is for %(event)s.") % {"event": attendee.order.event.name}
+        event_name = (
+            Event.objects.filter(pk=attendee.order.event_id)
+            .values_list("name", flat=True)
+            .first()
+        )
+        return _("This ticket is for %(event)s.") % {"event": event_name}
     if code == CheckInResult.NOT_ON_LIST:
         return _("This ticket does not admit to %(list)s.") % {
             "list": checkin_list.name
@@ -336,7 +340,7 @@ def _decide(
     checkin_list: CheckInList,
     *,
     attendee: Attendee,
-    extra_ids,
+    on_list: bool,
     type: str,
     scanned_at: datetime,
     last_admission: CheckIn | None,
@@ -344,8 +348,7 @@ def _decide(
     """The result code for a known ticket, in the order a volunteer needs them."""
     if attendee.order.event_id != checkin_list.event_id:
         return CheckInResult.WRONG_EVENT
-    rules = load_list_rules(checkin_list)
-    if not rules.admits(checkin_list, attendee, extra_ids):
+    if not on_list:
         return CheckInResult.NOT_ON_LIST
     if type == CheckInType.EXIT:
         # People may always leave; the scan keeps the headcount right.
@@ -368,20 +371,31 @@ def _decide(
     return CheckInResult.OK
 
 
-def _lock_attendee(*, secret: str | None, attendee_id: int | None) -> Attendee | None:
+def _lock_attendee(
+    checkin_list: CheckInList, *, secret: str | None, attendee_id: int | None
+) -> Attendee | None:
+    """The scanned attendee under a row lock, with what the decision needs.
+
+    Whether the list admits the person is answered by the same query
+    (`on_list`), so a scan costs no reads of the list's rules. The event is not
+    joined: only a `wrong_event` answer needs its name.
+    """
     queryset = Attendee.objects.select_related(
-        "order__event", "ticket_type", "delegation", "youth__consent"
+        "order", "ticket_type", "delegation", "youth__consent"
     ).select_for_update(of=("self",))
+    if checkin_list.all_ticket_types:
+        queryset = queryset.annotate(on_list=Value(True))
+    else:
+        by_ticket_type = CheckInList.ticket_types.through.objects.filter(
+            checkinlist_id=checkin_list.pk, tickettype_id=OuterRef("ticket_type_id")
+        )
+        by_extra = AttendeeExtra.objects.filter(
+            attendee_id=OuterRef("pk"), extra__checkin_lists=checkin_list.pk
+        )
+        queryset = queryset.annotate(on_list=Exists(by_ticket_type) | Exists(by_extra))
     if attendee_id is not None:
         return queryset.filter(pk=attendee_id).first()
     return queryset.filter(secret=secret).first()
-
-
-def _set_lock_timeout() -> None:
-    if connection.vendor == "postgresql":
-        seconds = int(settings.LOCK_TIMEOUT_SECONDS)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = '{seconds}s'")
 
 
 def redeem_ticket(
@@ -411,8 +425,6 @@ def redeem_ticket(
     now = timezone.now()
     # A device clock a little ahead must not put a scan in the future.
     scanned_at = min(scanned_at or now, now)
-    if not device.is_revoked:
-        load_list_rules(checkin_list)
     row = CheckIn(
         checkin_list=checkin_list,
         type=type,
@@ -432,8 +444,9 @@ def redeem_ticket(
             if device.is_revoked:
                 row.result = CheckInResult.REVOKED
             else:
-                _set_lock_timeout()
-                attendee = _lock_attendee(secret=secret, attendee_id=attendee_id)
+                attendee = _lock_attendee(
+                    checkin_list, secret=secret, attendee_id=attendee_id
+                )
                 if attendee is None:
                     row.result = CheckInResult.UNKNOWN_TICKET
                     row.raw_code = (secret or f"attendee:{attendee_id}")[:100]
@@ -472,7 +485,7 @@ def redeem_ticket(
                     row.result = _decide(
                         checkin_list,
                         attendee=attendee,
-                        extra_ids={pk for pk, _name in extras},
+                        on_list=attendee.on_list,
                         type=type,
                         scanned_at=scanned_at,
                         last_admission=last_admission,

@@ -80,3 +80,44 @@ def test_retries_of_an_unknown_code_at_once_write_one_row():
     codes = rush(door, [token] * 10, "NOT-A-TICKET", same_nonce="same-nonce-02")
     assert codes == Counter({"unknown_ticket": 10})
     assert CheckIn.objects.count() == 1
+
+
+def test_a_badge_locked_too_long_answers_busy_and_logs_nothing():
+    """The connection's lock_timeout (settings) turns a stuck lock into 503 busy."""
+    event = EventFactory()
+    door = CheckInList.objects.create(event=event, name="Main door")
+    guest = make_attendee(TicketTypeFactory(event=event))
+    _device, token = create_device(name="Door 1", events=[event])
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_row():
+        from django.db import transaction
+
+        from registration.models import Attendee
+
+        try:
+            with transaction.atomic():
+                Attendee.objects.select_for_update().get(pk=guest.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_row)
+    holder.start()
+    try:
+        assert locked.wait(timeout=10)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Device {token}")
+        response = client.post(
+            "/api/v1/checkin/redeem/",
+            {"secret": guest.secret, "list": door.pk, "nonce": nonce()},
+            format="json",
+        )
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    assert response.status_code == 503
+    assert response.json()["code"] == "busy"
+    assert response["Retry-After"] == "2"
+    assert CheckIn.objects.count() == 0
