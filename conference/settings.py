@@ -115,6 +115,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "conference.ratelimits.RateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "conference.urls"
@@ -235,7 +236,8 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Behind a TLS-terminating proxy, trust its X-Forwarded-Proto header.
-if env_bool("BEHIND_PROXY", default=not DEBUG):
+BEHIND_PROXY = env_bool("BEHIND_PROXY", default=not DEBUG)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
@@ -349,4 +351,17 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },
+}
+
+# --- Rate limits (conference/ratelimits.py) ---------------------------------------------
+# name: (requests, seconds) per client address (per device token for check-in).
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", default=True)
+RATE_LIMITS = {
+    "orders": (env_int("RATE_LIMIT_ORDERS", 30), 600),
+    "codes": (env_int("RATE_LIMIT_CODES", 20), 600),
+    "links": (env_int("RATE_LIMIT_LINKS", 300), 60),
+    "link_misses": (env_int("RATE_LIMIT_LINK_MISSES", 20), 600),
+    "checkin": (env_int("RATE_LIMIT_CHECKIN", 30), 1),
+    "login_failures": (env_int("RATE_LIMIT_LOGIN_FAILURES", 5), 900),
+    "login_failures_address": (env_int("RATE_LIMIT_LOGIN_FAILURES_ADDRESS", 20), 900),
 }
