@@ -70,6 +70,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", SITE_URL)
 
 INSTALLED_APPS = [
     "registration",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "cms",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -112,6 +114,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "conference.two_factor.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -365,3 +369,10 @@ RATE_LIMITS = {
     "login_failures": (env_int("RATE_LIMIT_LOGIN_FAILURES", 5), 900),
     "login_failures_address": (env_int("RATE_LIMIT_LOGIN_FAILURES_ADDRESS", 20), 900),
 }
+
+# --- Two-factor sign-in (conference/two_factor.py) ----------------------------------------
+# Members of these groups must use an authenticator app; for others it is optional.
+TWO_FACTOR_REQUIRED_GROUPS = env_list(
+    "TWO_FACTOR_REQUIRED_GROUPS", "Finance,Youth protection"
+)
+OTP_TOTP_ISSUER = "SCI Events"

@@ -12,6 +12,7 @@ from registration.views import payments as payment_views
 
 # Not language-prefixed: staff, machines and the language switch itself.
 urlpatterns = [
+    path("admin/two-factor/", include("conference.two_factor")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/setlang/", set_language, name="set_language"),

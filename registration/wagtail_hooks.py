@@ -1,5 +1,6 @@
 """Staff screens for registration in the Wagtail admin."""
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import (
@@ -175,3 +176,13 @@ import registration.admin_badges  # noqa: E402 - Attendees and Print badges (iss
 import registration.admin_checkin  # noqa: E402 - the Check-in menu group (issue 6)
 import registration.admin_orders  # noqa: E402 - the Registration menu group (issues 3, 7)
 import registration.admin_payments  # noqa: E402,F401 - the Payments menu group (issue 4)
+
+
+@hooks.register("register_account_menu_item")
+def two_factor_account_item(request):
+    """The account page links to setting up two-factor sign-in (conference/two_factor.py)."""
+    return {
+        "url": reverse("two_factor_setup"),
+        "label": _("Two-factor sign-in"),
+        "help_text": _("Add an authenticator app so signing in needs a code too."),
+    }
