@@ -653,7 +653,7 @@ class AttendeeViewSet(ModelViewSet):
     model = Attendee
     icon = "user"
     menu_label = gettext_lazy("Attendees")
-    menu_order = 400
+    menu_order = 110
     index_view_class = AttendeeIndexView
     inspect_view_class = AttendeeInspectView
     inspect_view_enabled = True

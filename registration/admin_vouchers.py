@@ -182,6 +182,7 @@ class BulkVoucherViewSet(VoucherViewSet):
     """The Events screen's vouchers, plus bulk creation, in the Registration group."""
 
     index_view_class = VoucherIndexView
+    menu_order = 120
 
     def get_urlpatterns(self):
         return [

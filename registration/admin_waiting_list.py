@@ -181,7 +181,7 @@ class WaitingListViewSet(ModelViewSet):
     model = WaitingListEntry
     icon = "time"
     menu_label = gettext_lazy("Waiting list")
-    menu_order = 400
+    menu_order = 130
     filterset_class = WaitingListFilterSet
     index_view_class = WaitingListIndexView
     inspect_view_class = WaitingListInspectView
