@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -44,12 +45,19 @@ def _random_suffix() -> str:
 
 
 def create_vouchers(
-    event: Event, *, count: int, prefix: str, settings: VoucherSettings, by
+    event: Event,
+    *,
+    count: int,
+    prefix: str,
+    settings: VoucherSettings,
+    by,
+    draw: Callable[[], str] = _random_suffix,
 ) -> list[Voucher]:
     """Create `count` vouchers `<PREFIX>-<8 random characters>` with `settings`.
 
     Codes are unique within the event (case-insensitive, as the model's
-    constraint says); a random suffix that collides is drawn again. Raises
+    constraint says); a random suffix that collides is drawn again (`draw`
+    gives the suffixes; tests pass a fixed sequence). Raises
     VoucherError naming the field (`count`, `prefix`, `value`, `ticket_types`).
     Logged once as `voucher.bulk_created` with the count and prefix.
     """
@@ -90,7 +98,7 @@ def create_vouchers(
         )
         codes: list[str] = []
         while len(codes) < count:
-            code = f"{prefix}-{_random_suffix()}"
+            code = f"{prefix}-{draw()}"
             if code.lower() not in taken:
                 taken.add(code.lower())
                 codes.append(code)
