@@ -410,15 +410,11 @@ ORDER_FLAG_LABELS = {
 
 def _order_flag_expressions(now: datetime) -> dict[str, Q | Exists]:
     today = timezone.localdate(now)
+    # The cheap column test first: an OR stops at the first true term.
     return {
-        OrderFlag.CONSENT_MISSING: Exists(
-            Attendee.objects.filter(
-                consent_missing(),
-                order=OuterRef("pk"),
-                order__status__in=LIVE_ORDER_STATUSES,
-            )
-        ),
         OrderFlag.AWAITING_APPROVAL: Q(status=OrderStatus.AWAITING_APPROVAL),
+        OrderFlag.CONSENT_MISSING: Q(status__in=LIVE_ORDER_STATUSES)
+        & Q(Exists(Attendee.objects.filter(consent_missing(), order=OuterRef("pk")))),
         OrderFlag.INVOICE_OVERDUE: Exists(
             Invoice.objects.filter(
                 order=OuterRef("pk"), status=InvoiceStatus.ISSUED, due_on__lt=today
