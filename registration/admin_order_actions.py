@@ -245,8 +245,10 @@ class ExtendHoldView(OrderActionView):
             return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):
+        # A naive wall time: the page renders after dispatch, outside the override.
         start = max(self.order.expires_at or timezone.now(), timezone.now())
-        return {"until": (start + timedelta(days=7)).replace(second=0, microsecond=0)}
+        suggested = timezone.localtime(start + timedelta(days=7), self.order.event.tz)
+        return {"until": suggested.replace(tzinfo=None, second=0, microsecond=0)}
 
     def perform(self, form) -> str:
         order_service.extend_order_hold(

@@ -930,3 +930,15 @@ def test_staff_group_permissions_for_the_actions(db):
     assert holders("add_voucher") == ["Registration managers"]
     assert holders("view_youthdetails") == ["Youth protection"]
     assert holders("change_device") == ["Check-in supervisors"]
+
+
+def test_extend_hold_suggests_a_week_later_in_the_event_zone(client, staff, event):
+    expires = datetime(
+        2030, 1, 10, 3, 56, tzinfo=UTC
+    )  # 22:56 the day before in New York
+    order = OrderFactory(event=event, status=OrderStatus.PENDING, expires_at=expires)
+    client.force_login(staff["manager"])
+
+    response = client.get(reverse("orders:extend_hold", args=[order.pk]))
+
+    assert 'value="2030-01-16 22:56"' in response.content.decode()
