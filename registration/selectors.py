@@ -429,12 +429,33 @@ def _order_flag_expressions(now: datetime) -> dict[str, Q | Exists]:
 
 
 def order_flag_q(flag: str | None = None, *, now: datetime | None = None) -> Q:
-    """Orders carrying `flag`, or any flag when `flag` is None, as a filter."""
-    expressions = _order_flag_expressions(now or timezone.now())
-    chosen = [expressions[OrderFlag(flag)]] if flag else list(expressions.values())
-    condition = Q(chosen[0])
-    for expression in chosen[1:]:
-        condition |= Q(expression)
+    """Orders carrying `flag`, or any flag when `flag` is None, as a filter.
+
+    Written as `pk IN (...)` rather than correlated EXISTS: over every order
+    (the filter and its count) PostgreSQL then hashes each subquery once.
+    """
+    today = timezone.localdate(now or timezone.now())
+    conditions = {
+        OrderFlag.AWAITING_APPROVAL: Q(status=OrderStatus.AWAITING_APPROVAL),
+        OrderFlag.CONSENT_MISSING: Q(
+            status__in=LIVE_ORDER_STATUSES,
+            pk__in=Attendee.objects.filter(consent_missing()).values("order_id"),
+        ),
+        OrderFlag.INVOICE_OVERDUE: Q(
+            pk__in=Invoice.objects.filter(
+                status=InvoiceStatus.ISSUED, due_on__lt=today
+            ).values("order_id")
+        ),
+        OrderFlag.CHECKIN_CONFLICT: Q(
+            pk__in=CheckIn.objects.filter(forced=True)
+            .exclude(result=CheckInResult.OK)
+            .values("attendee__order_id")
+        ),
+    }
+    chosen = [conditions[OrderFlag(flag)]] if flag else list(conditions.values())
+    condition = chosen[0]
+    for more in chosen[1:]:
+        condition |= more
     return condition
 
 

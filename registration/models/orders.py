@@ -206,6 +206,12 @@ class Attendee(models.Model):
         ordering = ["order", "pk"]
         verbose_name = _("attendee")
         verbose_name_plural = _("attendees")
+        # The Attendees screen lists by name: its page is read in index order.
+        indexes = [
+            models.Index(
+                fields=["family_name", "given_name", "id"], name="attendee_name_idx"
+            )
+        ]
 
     def __str__(self):
         return self.badge_name
