@@ -11,7 +11,9 @@
 
 Printing needs the `registration.print_badges` permission (superusers have
 it); reissuing a ticket needs the change permission on attendees. The
-services log every print and reissue. Both viewsets join the Events menu group.
+services log every print and reissue. Print badges joins the Events menu group;
+Attendees (with the filters of issue 7: extra, consent, checked in) the
+Registration group (admin_orders.py).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from registration.models import (
     BadgeSort,
     Delegation,
     Event,
+    Extra,
     TicketType,
 )
 from registration.services import badges, tickets
@@ -417,6 +420,17 @@ class AttendeeFilterSet(WagtailFilterSet):
         ),
     )
 
+    extra = EventTicketTypeFilter(
+        label=gettext_lazy("Extra"),
+        field_name="extras",
+        queryset=Extra.objects.select_related("event").order_by(
+            "-event__starts_at", "sort_order"
+        ),
+    )
+    checked_in = django_filters.BooleanFilter(
+        label=gettext_lazy("Checked in"), method="filter_checked_in"
+    )
+
     consent = django_filters.ChoiceFilter(
         label=gettext_lazy("Guardian consent"),
         choices=[
@@ -430,6 +444,11 @@ class AttendeeFilterSet(WagtailFilterSet):
         model = Attendee
         fields = []
 
+    def filter_checked_in(self, queryset, name, value):
+        return queryset.filter(
+            selectors.checked_in() if value else ~selectors.checked_in()
+        )
+
     def filter_consent(self, queryset, name, value):
         if value == "missing":
             return queryset.filter(selectors.consent_missing())
@@ -441,6 +460,13 @@ class ConsentColumn(Column):
 
     def get_value(self, instance):
         return _("Consent missing") if instance.consent_missing else ""
+
+
+class CheckedInColumn(Column):
+    """ "Yes" once admitted at a door (annotated by selectors.staff_attendee_list)."""
+
+    def get_value(self, instance):
+        return _("Yes") if instance.is_checked_in else _("No")
 
 
 class AttendeeActionsMixin:
@@ -459,6 +485,14 @@ class AttendeeActionsMixin:
                 )
             )
         if can_reissue_tickets(user):
+            buttons.append(
+                button_class(
+                    _("Edit details"),
+                    url=reverse("orders:edit_attendee", args=[attendee.pk]),
+                    icon_name="edit",
+                    priority=45,
+                )
+            )
             buttons.append(
                 button_class(
                     _("Reissue ticket"),
@@ -619,7 +653,7 @@ class AttendeeViewSet(ModelViewSet):
     model = Attendee
     icon = "user"
     menu_label = gettext_lazy("Attendees")
-    menu_order = 400
+    menu_order = 110
     index_view_class = AttendeeIndexView
     inspect_view_class = AttendeeInspectView
     inspect_view_enabled = True
@@ -635,6 +669,7 @@ class AttendeeViewSet(ModelViewSet):
             "status", label=gettext_lazy("Order"), accessor="order.get_status_display"
         ),
         ConsentColumn("consent_missing", label=gettext_lazy("Consent")),
+        CheckedInColumn("is_checked_in", label=gettext_lazy("Checked in")),
     ]
     search_fields = ["badge_name", "given_name", "family_name", "email", "organisation"]
     inspect_view_fields = [
@@ -667,10 +702,7 @@ class AttendeeViewSet(ModelViewSet):
 
     def get_index_view_kwargs(self, **kwargs):
         return super().get_index_view_kwargs(
-            queryset=Attendee.objects.select_related(
-                "order__event", "ticket_type", "delegation", "youth__consent"
-            ),
-            **kwargs,
+            queryset=selectors.staff_attendee_list(), **kwargs
         )
 
     def get_urlpatterns(self):
@@ -688,14 +720,13 @@ badge_printing_viewset = BadgePrintingViewSet()
 
 
 def _join_events_menu() -> None:
-    """Put both screens in the Events menu group, whose hook runs after this import."""
+    """Put Print badges in the Events menu group, whose hook runs after this import.
+
+    The Attendees screen belongs to the Registration group (admin_orders.py).
+    """
     from registration.wagtail_hooks import EventsMenuGroup
 
-    EventsMenuGroup.items = (
-        *EventsMenuGroup.items,
-        attendee_viewset,
-        badge_printing_viewset,
-    )
+    EventsMenuGroup.items = (*EventsMenuGroup.items, badge_printing_viewset)
 
 
 _join_events_menu()

@@ -1,17 +1,24 @@
 """Staff screens for registration: orders (approve, decline), consent texts,
 member organisations and the waiting list, in a "Registration" menu group.
 
-- **Orders** (`/admin/orders/`): filter by event, status and payment method,
-  search by code and the buyer's name, e-mail and organisation. An order's page
-  lists its attendees with a "consent missing" flag; the youth details (date of
-  birth, guardian, medical and emergency data) appear only to staff holding
-  `registration.view_youthdetails` (the "Youth protection" group). Orders
-  awaiting approval offer Approve and Decline, each confirmed on its own page
-  and sent as a POST with CSRF; both call services/orders.py.
+- **Orders** (`/admin/orders/`): filter by event, status, payment method, the
+  date placed and the flags of selectors.OrderFlag; search by code and the
+  buyer's name, e-mail and organisation. An order's page shows its attendees
+  (extras, answers, consent, check-in), payments, refunds, invoice and the
+  ActivityLog; the youth details (date of birth, guardian, medical and
+  emergency data) appear only to staff holding `registration.view_youthdetails`
+  (the "Youth protection" group). Actions (approve, decline, admit before
+  payment here; resend e-mails, mark paid, extend hold, cancel, edit an
+  attendee in admin_order_actions.py) are each confirmed on their own page,
+  sent as a POST with CSRF, checked against staff_access.py and performed by
+  a service.
+- **Attendees** (admin_badges.py) and **Vouchers** (admin_vouchers.py, with
+  bulk creation) join this group.
 - **Consent texts**: per event and versioned. A version a guardian has signed
   is never edited; staff add the next version instead.
 - **Member organisations**: the member codes that unlock member prices.
-- **Waiting list**: read-only; offers are made by services/waiting_list.py.
+- **Waiting list**: offers go out by themselves (services/waiting_list.py);
+  staff may offer the places to someone now, or take someone off the list.
 
 Imported from wagtail_hooks.py. Orders change only through the services, so
 their add, edit and delete screens do not exist.
@@ -31,22 +38,26 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
-from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
-from wagtail.admin.widgets.button import Button, HeaderButton
+from wagtail.admin.widgets.button import Button
 
+from registration import admin_order_actions as actions
+from registration import selectors, staff_access
+from registration.admin_badges import attendee_viewset
+from registration.admin_vouchers import BulkVoucherViewSet
+from registration.admin_waiting_list import WaitingListViewSet
 from registration.models import (
+    LIVE_ORDER_STATUSES,
     ConsentText,
     Event,
     MemberOrganisation,
     Order,
     OrderStatus,
     PaymentMethod,
-    WaitingListEntry,
-    WaitingListStatus,
 )
 from registration.money import format_money
 from registration.services import orders as order_service
@@ -54,14 +65,9 @@ from registration.services.errors import RegistrationError
 
 YOUTH_PERMISSION = "registration.view_youthdetails"
 
-
-def can_see_youth_details(user) -> bool:
-    """Dates of birth, guardians and medical data: the Youth protection group only."""
-    return user.is_active and user.has_perm(YOUTH_PERMISSION)
-
-
-def can_decide_applications(user) -> bool:
-    return user.is_active and user.has_perm("registration.change_order")
+# Kept under their old names for the modules that import them from here.
+can_see_youth_details = staff_access.can_see_youth_details
+can_decide_applications = staff_access.can_manage_orders
 
 
 def _read_only_view_kwargs() -> dict:
@@ -79,6 +85,12 @@ def _read_only_view_kwargs() -> dict:
 # --- Orders ------------------------------------------------------------------------
 
 
+FLAG_CHOICES = [
+    ("any", gettext_lazy("Any flag")),
+    *((flag.value, label) for flag, label in selectors.ORDER_FLAG_LABELS.items()),
+]
+
+
 class OrderFilterSet(WagtailFilterSet):
     event = django_filters.ModelChoiceFilter(
         label=gettext_lazy("Event"), queryset=Event.objects.order_by("-starts_at")
@@ -89,48 +101,90 @@ class OrderFilterSet(WagtailFilterSet):
     payment_method = django_filters.ChoiceFilter(
         label=gettext_lazy("Payment method"), choices=PaymentMethod.choices
     )
+    created_at = django_filters.DateFromToRangeFilter(
+        label=gettext_lazy("Placed between"),
+        widget=DateRangePickerWidget,
+        help_text=gettext_lazy("Dates in UTC, both days included."),
+    )
+    flagged = django_filters.ChoiceFilter(
+        label=gettext_lazy("Flagged"),
+        choices=FLAG_CHOICES,
+        method="filter_flagged",
+        help_text=gettext_lazy(
+            "Consent missing, awaiting approval, invoice overdue or a check-in "
+            "conflict."
+        ),
+    )
 
     class Meta:
         model = Order
         fields = []
 
+    def filter_flagged(self, queryset, name, value):
+        return queryset.filter(
+            selectors.order_flag_q(None if value == "any" else value)
+        )
 
-class OrderActionsMixin:
-    """Approve and Decline, for an order awaiting approval and staff who may decide."""
 
-    def order_action_buttons(self, order: Order, button_class=Button):
-        if not can_decide_applications(self.request.user):
-            return []
-        if order.status == OrderStatus.PENDING:
-            label = (
+class FlagsColumn(Column):
+    """The order's flags (annotated by selectors.with_order_flags), as labels."""
+
+    cell_template_name = "admin_orders/orders/flags_cell.html"
+
+    def get_value(self, instance):
+        return [
+            (flag, selectors.ORDER_FLAG_LABELS[flag])
+            for flag in selectors.order_flags(instance)
+        ]
+
+
+def order_action_buttons(order: Order, user, button_class=Button) -> list:
+    """Every action this user may take on this order now, as admin buttons."""
+    buttons = []
+
+    def add(label, url_name, icon, priority, *args):
+        buttons.append(
+            button_class(
+                label,
+                url=reverse(url_name, args=[order.pk, *args]),
+                icon_name=icon,
+                priority=priority,
+            )
+        )
+
+    status = order.status
+    live = status in LIVE_ORDER_STATUSES
+    if staff_access.can_manage_orders(user):
+        if status == OrderStatus.AWAITING_APPROVAL:
+            add(_("Approve"), "orders:approve", "check", 30)
+            add(_("Decline"), "orders:decline", "cross", 31)
+        if status == OrderStatus.PENDING:
+            add(
                 _("Stop admitting before payment")
                 if order.admit_before_payment
-                else _("Admit before payment")
+                else _("Admit before payment"),
+                "orders:admit_before_payment",
+                "key",
+                32,
             )
-            return [
-                button_class(
-                    label,
-                    url=reverse("orders:admit_before_payment", args=[order.pk]),
-                    icon_name="key",
-                    priority=32,
-                )
-            ]
-        if order.status != OrderStatus.AWAITING_APPROVAL:
-            return []
-        return [
-            button_class(
-                _("Approve"),
-                url=reverse("orders:approve", args=[order.pk]),
-                icon_name="check",
-                priority=30,
-            ),
-            button_class(
-                _("Decline"),
-                url=reverse("orders:decline", args=[order.pk]),
-                icon_name="cross",
-                priority=31,
-            ),
-        ]
+            add(_("Extend hold"), "orders:extend_hold", "time", 34)
+        if live:
+            add(_("Resend e-mails"), "orders:resend", "mail", 35)
+        if status != OrderStatus.CANCELED:
+            add(_("Cancel order"), "orders:cancel", "bin", 39)
+    if staff_access.can_mark_paid(user) and status in {
+        OrderStatus.PENDING,
+        OrderStatus.EXPIRED,
+    }:
+        add(_("Mark paid"), "orders:mark_paid", "tick", 33)
+    return buttons
+
+
+class OrderActionsMixin:
+    """The actions of an order, for listing rows and the order's page."""
+
+    def order_action_buttons(self, order: Order, button_class=Button):
+        return order_action_buttons(order, self.request.user, button_class)
 
 
 class OrderIndexView(OrderActionsMixin, IndexView):
@@ -146,13 +200,15 @@ class OrderInspectView(OrderActionsMixin, InspectView):
 
     def get_object(self, queryset=None):
         return get_object_or_404(
-            Order.objects.select_related("event", "voucher", "member_organisation"),
+            selectors.with_order_flags(
+                Order.objects.select_related("event", "voucher", "member_organisation")
+            ),
             pk=self.pk,
         )
 
     @cached_property
-    def header_buttons(self):
-        return self.order_action_buttons(self.object, HeaderButton)
+    def header_more_buttons(self):
+        return self.order_action_buttons(self.object)
 
     def get_event_display_value(self):
         return self.object.event.name
@@ -162,15 +218,32 @@ class OrderInspectView(OrderActionsMixin, InspectView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        show_youth = can_see_youth_details(self.request.user)
-        related = ["ticket_type", "delegation"]
-        if show_youth:
-            related.append("youth__consent__consent_text")
-        else:
-            # The flag needs to know whether a signature exists, nothing more.
-            related.append("youth__consent")
-        context["attendees"] = self.object.attendees.select_related(*related)
-        context["show_youth"] = show_youth
+        user = self.request.user
+        order = self.object
+        show_youth = staff_access.can_see_youth_details(user)
+        context.update(
+            selectors.staff_order_detail(order, with_youth=show_youth),
+            show_youth=show_youth,
+            flags=[
+                selectors.ORDER_FLAG_LABELS[flag]
+                for flag in selectors.order_flags(order)
+            ],
+            actions=self.order_action_buttons(order),
+            can_edit_attendees=staff_access.can_edit_attendees(user),
+            can_refund=staff_access.can_refund(user),
+            show_payments=staff_access.can_view_payments(user),
+            show_refunds=staff_access.can_view_refunds(user),
+            show_invoice=staff_access.can_view_invoices(user),
+            show_activity=staff_access.can_view_activity(user),
+        )
+        if not context["show_payments"]:
+            context["payments"] = []
+        if not context["show_refunds"]:
+            context["refunds"] = []
+        if not context["show_invoice"]:
+            context["invoice"] = None
+        if not context["show_activity"]:
+            context["activity"] = []
         return context
 
 
@@ -208,6 +281,7 @@ class OrdersViewSet(ModelViewSet):
         ),
         "total",
         "created_at",
+        FlagsColumn("flags", label=gettext_lazy("Flags")),
     ]
     search_fields = ["code", "buyer_name", "buyer_email", "buyer_organisation"]
     inspect_view_fields = [
@@ -232,7 +306,7 @@ class OrdersViewSet(ModelViewSet):
 
     def get_index_view_kwargs(self, **kwargs):
         return super().get_index_view_kwargs(
-            queryset=Order.objects.select_related("event"), **kwargs
+            queryset=selectors.staff_order_list(), **kwargs
         )
 
     def get_urlpatterns(self):
@@ -246,6 +320,21 @@ class OrdersViewSet(ModelViewSet):
                 "admit-before-payment/<int:pk>/",
                 self.admit_before_payment_view,
                 name="admit_before_payment",
+            ),
+            path("resend/<int:pk>/", actions.ResendEmailsView.as_view(), name="resend"),
+            path(
+                "mark-paid/<int:pk>/", actions.MarkPaidView.as_view(), name="mark_paid"
+            ),
+            path(
+                "extend-hold/<int:pk>/",
+                actions.ExtendHoldView.as_view(),
+                name="extend_hold",
+            ),
+            path("cancel/<int:pk>/", actions.CancelOrderView.as_view(), name="cancel"),
+            path(
+                "attendees/<int:attendee_pk>/edit/",
+                actions.EditAttendeeView.as_view(),
+                name="edit_attendee",
             ),
         ]
 
@@ -427,85 +516,17 @@ class MemberOrganisationViewSet(ModelViewSet):
     copy_view_enabled = False
 
 
-# --- Waiting list --------------------------------------------------------------------
-
-
-class WaitingListFilterSet(WagtailFilterSet):
-    event = django_filters.ModelChoiceFilter(
-        label=gettext_lazy("Event"), queryset=Event.objects.order_by("-starts_at")
-    )
-    status = django_filters.ChoiceFilter(
-        label=gettext_lazy("Status"), choices=WaitingListStatus.choices
-    )
-
-    class Meta:
-        model = WaitingListEntry
-        fields = []
-
-
-class WaitingListViewSet(ModelViewSet):
-    """Read-only: people join from the public page, offers go out by themselves."""
-
-    model = WaitingListEntry
-    icon = "time"
-    menu_label = gettext_lazy("Waiting list")
-    menu_order = 400
-    filterset_class = WaitingListFilterSet
-    inspect_view_enabled = True
-    copy_view_enabled = False
-    list_display = [
-        "name",
-        "email",
-        "event",
-        "ticket_type",
-        "quantity",
-        Column("status", label=gettext_lazy("Status"), accessor="get_status_display"),
-        "created_at",
-        "offer_expires_at",
-    ]
-    search_fields = ["name", "email"]
-    # The token is the reservation link's secret: never shown.
-    inspect_view_fields = [
-        "name",
-        "email",
-        "event",
-        "ticket_type",
-        "quantity",
-        "language",
-        "status",
-        "offered_at",
-        "offer_expires_at",
-        "order",
-        "created_at",
-    ]
-    ordering = ["created_at", "pk"]
-
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(**{**_read_only_view_kwargs(), **kwargs})
-
-    def get_index_view_kwargs(self, **kwargs):
-        return super().get_index_view_kwargs(
-            queryset=WaitingListEntry.objects.select_related("event", "ticket_type"),
-            **kwargs,
-        )
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
-        ]
-
-
 class RegistrationMenuGroup(ModelViewSetGroup):
     menu_label = gettext_lazy("Registration")
     menu_icon = "form"
     menu_order = 210
     items = (
         OrdersViewSet("orders"),
+        attendee_viewset,
+        BulkVoucherViewSet("vouchers"),
+        WaitingListViewSet("waiting_list"),
         ConsentTextViewSet("consent_texts"),
         MemberOrganisationViewSet("member_organisations"),
-        WaitingListViewSet("waiting_list"),
     )
 
 

@@ -286,7 +286,8 @@ class InvoiceViewSet(ReadOnlyViewSet):
 
     def mark_paid_view(self, request, pk):
         """Record the bank transfer that pays the invoice."""
-        if not request.user.has_perm("registration.change_order"):
+        # Recording a transfer writes a Payment: Finance (staff_access.py).
+        if not request.user.has_perm("registration.add_payment"):
             raise PermissionDenied
         invoice = get_object_or_404(Invoice.objects.select_related("order"), pk=pk)
         form = MarkPaidForm(request.POST or None)

@@ -9,18 +9,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
-from django.db.models import Count, Q
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registration.models import (
+    LIVE_ORDER_STATUSES,
+    ActivityLog,
+    Answer,
     Attendee,
     AttendeeExtra,
+    CheckIn,
+    CheckInResult,
+    CheckInType,
     Event,
     Extra,
+    Invoice,
+    InvoiceStatus,
+    Order,
     OrderStatus,
+    PaymentStatus,
+    RefundStatus,
     TicketType,
 )
 
@@ -356,3 +378,186 @@ def get_event_catalogue(
         for extra in extras
     ]
     return tickets, extra_items, seats
+
+
+# --- Staff lists: flagged orders, checked-in attendees (issue 7) -------------------
+
+
+class OrderFlag(StrEnum):
+    """Why an order needs a look from staff (the Orders screen's "Flagged" filter).
+
+    - `consent_missing`: a live order has an attendee whose ticket needs guardian
+      consent and who has none signed;
+    - `awaiting_approval`: an application waits for a decision;
+    - `invoice_overdue`: an issued invoice is unpaid after its due date;
+    - `checkin_conflict`: a device admitted an attendee offline whom the server
+      refused on upload (DESIGN invariant 6: reported, never prevented).
+    """
+
+    CONSENT_MISSING = "consent_missing"
+    AWAITING_APPROVAL = "awaiting_approval"
+    INVOICE_OVERDUE = "invoice_overdue"
+    CHECKIN_CONFLICT = "checkin_conflict"
+
+
+ORDER_FLAG_LABELS = {
+    OrderFlag.CONSENT_MISSING: _("Consent missing"),
+    OrderFlag.AWAITING_APPROVAL: _("Awaiting approval"),
+    OrderFlag.INVOICE_OVERDUE: _("Invoice overdue"),
+    OrderFlag.CHECKIN_CONFLICT: _("Check-in conflict"),
+}
+
+
+def _order_flag_expressions(now: datetime) -> dict[str, Q | Exists]:
+    today = timezone.localdate(now)
+    # The cheap column test first: an OR stops at the first true term.
+    return {
+        OrderFlag.AWAITING_APPROVAL: Q(status=OrderStatus.AWAITING_APPROVAL),
+        OrderFlag.CONSENT_MISSING: Q(status__in=LIVE_ORDER_STATUSES)
+        & Q(Exists(Attendee.objects.filter(consent_missing(), order=OuterRef("pk")))),
+        OrderFlag.INVOICE_OVERDUE: Exists(
+            Invoice.objects.filter(
+                order=OuterRef("pk"), status=InvoiceStatus.ISSUED, due_on__lt=today
+            )
+        ),
+        OrderFlag.CHECKIN_CONFLICT: Exists(
+            CheckIn.objects.filter(attendee__order=OuterRef("pk"), forced=True).exclude(
+                result=CheckInResult.OK
+            )
+        ),
+    }
+
+
+def order_flag_q(flag: str | None = None, *, now: datetime | None = None) -> Q:
+    """Orders carrying `flag`, or any flag when `flag` is None, as a filter.
+
+    Written as `pk IN (...)` rather than correlated EXISTS: over every order
+    (the filter and its count) PostgreSQL then hashes each subquery once.
+    """
+    today = timezone.localdate(now or timezone.now())
+    conditions = {
+        OrderFlag.AWAITING_APPROVAL: Q(status=OrderStatus.AWAITING_APPROVAL),
+        OrderFlag.CONSENT_MISSING: Q(
+            status__in=LIVE_ORDER_STATUSES,
+            pk__in=Attendee.objects.filter(consent_missing()).values("order_id"),
+        ),
+        OrderFlag.INVOICE_OVERDUE: Q(
+            pk__in=Invoice.objects.filter(
+                status=InvoiceStatus.ISSUED, due_on__lt=today
+            ).values("order_id")
+        ),
+        OrderFlag.CHECKIN_CONFLICT: Q(
+            pk__in=CheckIn.objects.filter(forced=True)
+            .exclude(result=CheckInResult.OK)
+            .values("attendee__order_id")
+        ),
+    }
+    chosen = [conditions[OrderFlag(flag)]] if flag else list(conditions.values())
+    condition = chosen[0]
+    for more in chosen[1:]:
+        condition |= more
+    return condition
+
+
+def with_order_flags(orders: QuerySet, *, now: datetime | None = None) -> QuerySet:
+    """Annotate `flag_<name>` booleans on each order: one query for the whole page."""
+    expressions = _order_flag_expressions(now or timezone.now())
+    annotations = {}
+    for flag, expression in expressions.items():
+        if isinstance(expression, Q):
+            expression = ExpressionWrapper(expression, output_field=BooleanField())
+        annotations[f"flag_{flag}"] = expression
+    return orders.annotate(**annotations)
+
+
+def order_flags(order) -> list[str]:
+    """The flags of an order annotated by `with_order_flags`, in a fixed order."""
+    return [flag for flag in OrderFlag if getattr(order, f"flag_{flag}", False)]
+
+
+def checked_in() -> Exists:
+    """Attendees admitted at least once at any door of their event."""
+    return Exists(
+        CheckIn.objects.filter(
+            attendee=OuterRef("pk"),
+            result=CheckInResult.OK,
+            type=CheckInType.ENTRY,
+        )
+    )
+
+
+def staff_order_list(*, now: datetime | None = None) -> QuerySet:
+    """The Orders screen's rows: the event joined, the flags annotated."""
+    return with_order_flags(Order.objects.select_related("event"), now=now)
+
+
+def staff_attendee_list() -> QuerySet:
+    """The Attendees screen's rows: order, event, ticket type, delegation and the
+    consent flag's data joined, and `is_checked_in` annotated."""
+    return Attendee.objects.select_related(
+        "order__event", "ticket_type", "delegation", "youth__consent"
+    ).annotate(is_checked_in=checked_in())
+
+
+def staff_order_detail(order: Order, *, with_youth: bool) -> dict:
+    """What an order's staff page shows, in a fixed number of queries.
+
+    `attendees` (ticket type, delegation, extras, answers, consent and
+    `is_checked_in`), `payments`, `refunds`, `invoice` (with its credit note),
+    `money` (received and refunded) and `activity` (the ActivityLog of the
+    order and its attendees, newest first). Youth details and the consent
+    text are joined only `with_youth`; the consent flag needs the signature
+    row alone.
+    """
+    related = ["ticket_type", "delegation"]
+    related.append("youth__consent__consent_text" if with_youth else "youth__consent")
+    attendees = list(
+        order.attendees.select_related(*related)
+        .prefetch_related(
+            Prefetch(
+                "attendeeextra_set",
+                queryset=AttendeeExtra.objects.select_related("extra").order_by(
+                    "extra__sort_order", "pk"
+                ),
+            ),
+            Prefetch(
+                "answers",
+                queryset=Answer.objects.select_related("question").order_by(
+                    "question__sort_order", "pk"
+                ),
+            ),
+        )
+        .annotate(is_checked_in=checked_in())
+        .order_by("pk")
+    )
+    payments = list(order.payments.order_by("pk"))
+    refunds = list(order.refunds.order_by("pk"))
+    invoice = Invoice.objects.filter(order=order).select_related("credit_note").first()
+    types = ContentType.objects.get_for_models(Order, Attendee)
+    activity = list(
+        ActivityLog.objects.filter(
+            Q(content_type=types[Order], object_id=str(order.pk))
+            | Q(
+                content_type=types[Attendee],
+                object_id__in=[str(a.pk) for a in attendees],
+            )
+        )
+        .select_related("actor", "content_type")
+        .order_by("-created_at", "-pk")[:200]
+    )
+    paid = sum(
+        (p.amount for p in payments if p.status == PaymentStatus.SUCCEEDED),
+        Decimal("0"),
+    )
+    refunded = sum(
+        (r.amount for r in refunds if r.status == RefundStatus.SUCCEEDED),
+        Decimal("0"),
+    )
+    return {
+        "attendees": attendees,
+        "payments": payments,
+        "refunds": refunds,
+        "invoice": invoice,
+        "money": {"paid": paid, "refunded": refunded},
+        "activity": activity,
+    }

@@ -162,7 +162,7 @@ class EventsMenuGroup(ModelViewSetGroup):
     menu_order = 200
     items = (
         EventViewSet("events"),
-        VoucherViewSet("vouchers"),
+        # Vouchers: in the Registration group, with bulk creation (admin_vouchers.py).
         DelegationViewSet("delegations"),
     )
 

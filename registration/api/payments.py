@@ -113,7 +113,7 @@ class OrderMarkPaid(APIView):
     """
 
     permission_classes = [StaffWithPermissions]
-    required_permissions = {"POST": ["registration.change_order"]}
+    required_permissions = {"POST": ["registration.add_payment"]}
 
     @extend_schema(
         request=MarkPaidInSerializer, responses={200: MoneyOutSerializer, **ERRORS}
@@ -136,7 +136,7 @@ class OrderRefund(APIView):
     """Refund part or all of what an order paid, with a reason for the buyer and the log."""
 
     permission_classes = [StaffWithPermissions]
-    required_permissions = {"POST": ["registration.change_order"]}
+    required_permissions = {"POST": ["registration.add_refund"]}
 
     @extend_schema(
         request=RefundInSerializer,

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from registration.models import (
+    LIVE_ORDER_STATUSES,
     ORDER_TRANSITIONS,
     Answer,
     Attendee,
@@ -1308,17 +1309,33 @@ EDITABLE_ATTENDEE_FIELDS = (
 
 
 def update_attendee(
-    attendee: Attendee, *, data: dict[str, str], by=None, now: datetime | None = None
+    attendee: Attendee,
+    *,
+    data: dict[str, str],
+    by=None,
+    as_staff: bool = False,
+    now: datetime | None = None,
 ) -> Attendee:
     """Change an attendee's personal details (not ticket or extras) before the cut-off.
 
-    Raises OrderError `edit_closed` after the cut-off and OrderInvalid naming
-    each bad field. The ActivityLog entry lists the changed field names only.
+    Staff (`as_staff`) may change the details of a live order after the buyers'
+    cut-off too (a name misspelt on the badge the day before). Raises
+    OrderError `edit_closed` when the change is not allowed and OrderInvalid
+    naming each bad field. The ActivityLog entry lists the changed field names only.
     """
     order = attendee.order
-    if not can_edit_attendees(order, now=now):
+    allowed = (
+        order.status in LIVE_ORDER_STATUSES
+        if as_staff
+        else can_edit_attendees(order, now=now)
+    )
+    if not allowed:
         raise OrderError(
-            _("Attendee details can no longer be changed online; please contact us."),
+            _("This order is canceled or expired; its attendees cannot change.")
+            if as_staff
+            else _(
+                "Attendee details can no longer be changed online; please contact us."
+            ),
             code="edit_closed",
         )
     values = {
@@ -1381,3 +1398,100 @@ def update_attendee(
             data={"fields": changed},
         )
     return attendee
+
+
+# --- Staff actions from the admin (issue 7) ---------------------------------------
+
+
+def extend_order_hold(
+    order: Order, *, until: datetime, by, now: datetime | None = None
+) -> Order:
+    """Give a pending order more time to pay: its hold (and seats) last until `until`.
+
+    Only pending orders have a hold, and a hold only grows. A hold that has
+    already run out (the seats counted as free) is extended only if the seats
+    are still free (SoldOut otherwise). Logged as `order.hold_extended`; the
+    expiry warning becomes due again for the new date.
+    """
+    now = now or timezone.now()
+    if order.status != OrderStatus.PENDING:
+        raise OrderError(
+            _("Only an order pending payment has a hold to extend."),
+            code="invalid_status",
+        )
+    if until <= now or (order.expires_at is not None and until <= order.expires_at):
+        raise OrderError(
+            _("Choose a moment later than the current hold and than now."),
+            code="invalid",
+            field="until",
+        )
+    previous = order.expires_at
+
+    def write() -> Order:
+        Order.objects.filter(pk=order.pk).update(expires_at=until, updated_at=now)
+        order.expires_at = until
+        log_activity(
+            order,
+            action="order.hold_extended",
+            actor=by,
+            event=order.event,
+            data={
+                "from": previous.isoformat() if previous else None,
+                "to": until.isoformat(),
+            },
+        )
+        return order
+
+    if previous is None or previous <= now:
+        return _with_capacity(order, now=now, then=write)
+    with transaction.atomic():
+        return write()
+
+
+def resend_order_emails(order: Order, *, by) -> list[str]:
+    """Queue again the e-mails an order's people should have; the kinds queued.
+
+    Paid: the buyer's confirmation (with tickets) and each attendee's notice.
+    Pending or awaiting approval: the buyer's "order received". In both, the
+    consent request to each guardian who has not signed yet. Canceled and
+    expired orders have nothing to resend (OrderError `nothing_to_resend`).
+    Logged as `order.emails_resent` with the kinds and counts, never addresses.
+    """
+    if order.status not in LIVE_ORDER_STATUSES:
+        raise OrderError(
+            _("A canceled or expired order has no e-mails to send again."),
+            code="nothing_to_resend",
+        )
+    attendees = list(
+        order.attendees.select_related("ticket_type", "youth__consent").order_by("pk")
+    )
+    with transaction.atomic():
+        entry = log_activity(
+            order, action="order.emails_resent", actor=by, event=order.event
+        )
+        sent: list[str] = []
+
+        def queue(kind: str, payload: dict, suffix: str) -> None:
+            enqueue_message(
+                f"email.{kind}", payload=payload, key=f"resend:{entry.pk}:{suffix}"
+            )
+            sent.append(kind)
+
+        if order.status == OrderStatus.PAID:
+            queue("order_confirmed", {"order": order.pk}, "order")
+            for attendee in attendees:
+                if attendee.email:
+                    queue(
+                        "attendee_notice",
+                        {"attendee": attendee.pk},
+                        f"attendee:{attendee.pk}",
+                    )
+        else:
+            queue("order_received", {"order": order.pk}, "order")
+        for attendee in attendees:
+            youth = getattr(attendee, "youth", None)
+            if attendee.consent_missing and youth is not None:
+                queue("consent_request", {"youth": youth.pk}, f"consent:{youth.pk}")
+        entry.data = dict(Counter(sent))
+        entry.save(update_fields=["data"])
+    return sent

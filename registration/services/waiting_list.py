@@ -165,3 +165,108 @@ def find_offer(token: str, *, now: datetime | None = None) -> WaitingListEntry:
             field="waiting_list_token",
         )
     return entry
+
+
+# --- Staff actions from the admin (issue 7) ---------------------------------------
+
+
+def offer_waiting_list_entry(
+    entry: WaitingListEntry, *, by, now: datetime | None = None
+) -> WaitingListEntry:
+    """Staff offer the places to this person now, ahead of the line.
+
+    The places must be free now (seats for sale, less other open offers);
+    otherwise WaitingListError `not_enough_places`. Like the loop's offers, it
+    reserves them until the event's offer hours run out and sends the offer
+    e-mail. Logged as `waiting_list.offered` with the staff user.
+    """
+    now = now or timezone.now()
+    if entry.status != WaitingListStatus.WAITING:
+        raise WaitingListError(
+            _("Only someone still waiting can be offered places."),
+            code="invalid_status",
+        )
+    event = entry.event
+    try:
+        with transaction.atomic():
+            lock_capacity(
+                event,
+                ticket_type_ids={entry.ticket_type_id},
+                extra_ids=set(),
+                voucher_id=None,
+            )
+            locked = WaitingListEntry.objects.select_for_update().get(pk=entry.pk)
+            if locked.status != WaitingListStatus.WAITING:
+                raise WaitingListError(
+                    _("Only someone still waiting can be offered places."),
+                    code="invalid_status",
+                )
+            free = get_seats_for_sale(event, now=now).for_ticket_type(entry.ticket_type)
+            if free is not None and free < locked.quantity:
+                raise WaitingListError(
+                    _("Only %(free)s places of %(ticket)s are free now.")
+                    % {"free": free, "ticket": entry.ticket_type.name},
+                    code="not_enough_places",
+                )
+            locked.status = WaitingListStatus.OFFERED
+            locked.offered_at = now
+            locked.offer_expires_at = now + timedelta(
+                hours=event.waiting_list_offer_hours
+            )
+            locked.save(update_fields=["status", "offered_at", "offer_expires_at"])
+            enqueue_message(
+                "email.waiting_list_offer",
+                payload={"entry": locked.pk},
+                key=f"waiting_list_offer:{locked.pk}",
+            )
+            log_activity(
+                locked,
+                action="waiting_list.offered",
+                actor=by,
+                event=event,
+                data={"by_staff": True, "quantity": locked.quantity},
+            )
+    except OperationalError as exc:
+        if is_lock_timeout(exc):
+            raise WaitingListError(
+                _("The system is busy; please try again."), code="busy"
+            ) from exc
+        raise
+    entry.status = locked.status
+    entry.offered_at = locked.offered_at
+    entry.offer_expires_at = locked.offer_expires_at
+    return entry
+
+
+def cancel_waiting_list_entry(
+    entry: WaitingListEntry, *, by, reason: str = ""
+) -> WaitingListEntry:
+    """Take someone off the waiting list (asked by them, or a duplicate).
+
+    An open offer is withdrawn too, so its places go to the next in line at
+    the loop's next round. Logged as `waiting_list.canceled` with the reason.
+    """
+    if entry.status not in {WaitingListStatus.WAITING, WaitingListStatus.OFFERED}:
+        raise WaitingListError(
+            _("Only a waiting or offered entry can be canceled."),
+            code="invalid_status",
+        )
+    with transaction.atomic():
+        updated = WaitingListEntry.objects.filter(
+            pk=entry.pk,
+            status__in=[WaitingListStatus.WAITING, WaitingListStatus.OFFERED],
+        ).update(status=WaitingListStatus.CANCELED)
+        if not updated:
+            raise WaitingListError(
+                _("Only a waiting or offered entry can be canceled."),
+                code="invalid_status",
+            )
+        log_activity(
+            entry,
+            action="waiting_list.canceled",
+            actor=by,
+            event=entry.event,
+            data={"from": entry.status, "reason": reason},
+        )
+    entry.status = WaitingListStatus.CANCELED
+    return entry

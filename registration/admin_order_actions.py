@@ -1,0 +1,427 @@
+"""The staff actions on one order (issue 7): each a confirmation page (GET) and
+the action itself (POST with CSRF), each checked against staff_access.py and
+performed by a service that writes the ActivityLog.
+
+- Resend e-mails (`orders:resend`): services/orders.resend_order_emails.
+- Mark paid (`orders:mark_paid`): services/payments.mark_paid_by_transfer.
+- Extend hold (`orders:extend_hold`): services/orders.extend_order_hold.
+- Cancel (`orders:cancel`): services/payments.cancel_order_with_refund, which
+  credits an issued invoice and, when the user may refund and asks, refunds.
+- Edit an attendee (`orders:edit_attendee`): services/orders.update_attendee.
+
+Approve, decline and admit-before-payment live in admin_orders.py; refunds
+reuse the Payments screen's refund page, reissuing a ticket the Attendees
+screen's page.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView
+from django_countries import countries
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.widgets import AdminDateTimeInput
+
+from registration import staff_access
+from registration.models import Attendee, Order, OrderStatus, PaymentStatus
+from registration.money import format_money
+from registration.services import orders as order_service
+from registration.services import payments
+from registration.services.errors import OrderInvalid, RegistrationError
+
+
+class OrderActionView(WagtailAdminTemplateMixin, FormView):
+    """One action on one order: permission, confirmation page, service call."""
+
+    template_name = "admin_orders/orders/action.html"
+    header_icon = "form"
+    form_class = forms.Form
+    submit_label = gettext_lazy("Confirm")
+    submit_class = "button"
+
+    def has_permission(self, user) -> bool:
+        raise NotImplementedError
+
+    def perform(self, form) -> str:
+        """Call the service; the success message. Raises RegistrationError."""
+        raise NotImplementedError
+
+    def refusal(self) -> str:
+        """Why the action does not apply to this order now; empty when it does."""
+        return ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.has_permission(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def order(self) -> Order:
+        return get_object_or_404(
+            Order.objects.select_related("event"), pk=self.kwargs["pk"]
+        )
+
+    @property
+    def inspect_url(self) -> str:
+        return reverse("orders:inspect", args=[self.order.pk])
+
+    def get_page_subtitle(self):
+        return self.order.code
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("orders:index"), "label": _("Orders")},
+            {"url": self.inspect_url, "label": self.order.code},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            order=self.order,
+            total=format_money(self.order.total, self.order.currency),
+            inspect_url=self.inspect_url,
+            refusal=self.refusal(),
+            explanation=self.explanation(),
+            submit_label=self.submit_label,
+            submit_class=self.submit_class,
+        )
+        return context
+
+    def explanation(self) -> list[str]:
+        return []
+
+    def post(self, request, *args, **kwargs):
+        if refusal := self.refusal():
+            messages.error(request, refusal)
+            return redirect(self.inspect_url)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            message = self.perform(form)
+        except OrderInvalid as error:
+            for item in error.errors:
+                field = item.field if item.field in form.fields else None
+                form.add_error(field, item.message)
+            return self.form_invalid(form)
+        except RegistrationError as error:
+            field = error.field if error.field in form.fields else None
+            form.add_error(field, error.message)
+            return self.form_invalid(form)
+        messages.success(self.request, message)
+        return redirect(self.inspect_url)
+
+    def form_invalid(self, form):
+        # Bad input is a 4xx with the form and what was entered kept.
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+class ResendEmailsView(OrderActionView):
+    page_title = gettext_lazy("Resend e-mails")
+    submit_label = gettext_lazy("Yes, send them again")
+
+    def has_permission(self, user) -> bool:
+        return staff_access.can_manage_orders(user)
+
+    def refusal(self) -> str:
+        if self.order.status not in {
+            OrderStatus.PAID,
+            OrderStatus.PENDING,
+            OrderStatus.AWAITING_APPROVAL,
+        }:
+            return _("A canceled or expired order has no e-mails to send again.")
+        return ""
+
+    def explanation(self) -> list[str]:
+        if self.order.status == OrderStatus.PAID:
+            first = _(
+                "The buyer gets the order confirmation with the tickets again; each "
+                "attendee with an e-mail address gets their notice again."
+            )
+        else:
+            first = _("The buyer gets the “order received” e-mail again.")
+        return [
+            first,
+            _("Guardians who have not signed the consent form get the link again."),
+        ]
+
+    def perform(self, form) -> str:
+        sent = order_service.resend_order_emails(self.order, by=self.request.user)
+        return _("%(count)s e-mails for order %(code)s are being sent.") % {
+            "count": len(sent),
+            "code": self.order.code,
+        }
+
+
+class MarkPaidForm(forms.Form):
+    reference = forms.CharField(
+        label=gettext_lazy("Bank reference"),
+        max_length=200,
+        help_text=gettext_lazy("As shown on the bank statement."),
+    )
+
+
+class MarkPaidView(OrderActionView):
+    page_title = gettext_lazy("Mark paid")
+    form_class = MarkPaidForm
+    submit_label = gettext_lazy("Mark paid")
+
+    def has_permission(self, user) -> bool:
+        return staff_access.can_mark_paid(user)
+
+    def refusal(self) -> str:
+        if self.order.status not in {OrderStatus.PENDING, OrderStatus.EXPIRED}:
+            return _("Only unpaid orders can be marked paid.")
+        return ""
+
+    def explanation(self) -> list[str]:
+        return [
+            _(
+                "Records a bank transfer over the order's total; the order and its "
+                "invoice become paid and the buyer gets the tickets. An expired "
+                "order is paid only if its places are still free."
+            )
+        ]
+
+    def perform(self, form) -> str:
+        payments.mark_paid_by_transfer(
+            self.order, reference=form.cleaned_data["reference"], by=self.request.user
+        )
+        return _("Order %(code)s is paid.") % {"code": self.order.code}
+
+
+class ExtendHoldForm(forms.Form):
+    until = forms.DateTimeField(
+        label=gettext_lazy("Hold until"),
+        widget=AdminDateTimeInput,
+        help_text=gettext_lazy("In the event's time zone."),
+    )
+
+
+class ExtendHoldView(OrderActionView):
+    page_title = gettext_lazy("Extend hold")
+    form_class = ExtendHoldForm
+    submit_label = gettext_lazy("Extend the hold")
+
+    def has_permission(self, user) -> bool:
+        return staff_access.can_manage_orders(user)
+
+    def refusal(self) -> str:
+        if self.order.status != OrderStatus.PENDING:
+            return _("Only an order pending payment has a hold to extend.")
+        return ""
+
+    def explanation(self) -> list[str]:
+        expires = self.order.expires_at
+        if expires is None:
+            return []
+        local = timezone.localtime(expires, self.order.event.tz)
+        return [
+            _("The places are held until %(when)s (%(zone)s).")
+            % {"when": local.strftime("%Y-%m-%d %H:%M"), "zone": self.order.event.tz}
+        ]
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.has_permission(request.user):
+            raise PermissionDenied
+        # The form shows and reads wall times in the event's zone, not the admin's.
+        with timezone.override(self.order.event.tz):
+            return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        # A naive wall time: the page renders after dispatch, outside the override.
+        start = max(self.order.expires_at or timezone.now(), timezone.now())
+        suggested = timezone.localtime(start + timedelta(days=7), self.order.event.tz)
+        return {"until": suggested.replace(tzinfo=None, second=0, microsecond=0)}
+
+    def perform(self, form) -> str:
+        order_service.extend_order_hold(
+            self.order, until=form.cleaned_data["until"], by=self.request.user
+        )
+        return _("Order %(code)s is held until %(when)s.") % {
+            "code": self.order.code,
+            "when": timezone.localtime(
+                self.order.expires_at, self.order.event.tz
+            ).strftime("%Y-%m-%d %H:%M"),
+        }
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Kept in the log."),
+    )
+    refund = forms.BooleanField(
+        label=gettext_lazy("Refund everything paid"),
+        required=False,
+        help_text=gettext_lazy(
+            "Card payments go back to the card; transfers are sent by hand."
+        ),
+    )
+
+    def __init__(self, *args, may_refund: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_refund:
+            del self.fields["refund"]
+
+
+class CancelOrderView(OrderActionView):
+    page_title = gettext_lazy("Cancel order")
+    form_class = CancelForm
+    submit_label = gettext_lazy("Yes, cancel the order")
+    submit_class = "button no"
+
+    def has_permission(self, user) -> bool:
+        return staff_access.can_manage_orders(user)
+
+    @cached_property
+    def paid_amount(self) -> Decimal:
+        return sum(
+            (
+                payments.refundable_amount(payment)
+                for payment in self.order.payments.filter(
+                    status=PaymentStatus.SUCCEEDED
+                )
+            ),
+            Decimal("0"),
+        )
+
+    def get_form_kwargs(self):
+        may_refund = staff_access.can_refund(self.request.user) and self.paid_amount > 0
+        return {**super().get_form_kwargs(), "may_refund": may_refund}
+
+    def refusal(self) -> str:
+        if self.order.status == OrderStatus.CANCELED:
+            return _("This order is already canceled.")
+        return ""
+
+    def explanation(self) -> list[str]:
+        lines = [_("The places are freed at once; an issued invoice is credited.")]
+        if self.paid_amount > 0:
+            lines.append(
+                _("%(amount)s has been paid and not refunded.")
+                % {"amount": format_money(self.paid_amount, self.order.currency)}
+            )
+            if not staff_access.can_refund(self.request.user):
+                lines.append(
+                    _("Refunds are made by Finance from the order's payments.")
+                )
+        return lines
+
+    def perform(self, form) -> str:
+        refund = form.cleaned_data.get("refund", False)
+        _order, refunds = payments.cancel_order_with_refund(
+            self.order,
+            by=self.request.user,
+            reason=form.cleaned_data["reason"],
+            refund_amount=None if refund else Decimal("0"),
+        )
+        if refunds:
+            return _("Order %(code)s is canceled; %(amount)s is being refunded.") % {
+                "code": self.order.code,
+                "amount": format_money(
+                    sum((r.amount for r in refunds), Decimal("0")),
+                    self.order.currency,
+                ),
+            }
+        return _("Order %(code)s is canceled.") % {"code": self.order.code}
+
+
+class AttendeeForm(forms.Form):
+    """The details staff may correct; ticket type and extras stay as sold."""
+
+    badge_name = forms.CharField(
+        label=gettext_lazy("Name on badge"),
+        max_length=120,
+        required=False,
+        help_text=gettext_lazy("Empty: given and family name."),
+    )
+    given_name = forms.CharField(label=gettext_lazy("Given name"), max_length=100)
+    family_name = forms.CharField(
+        label=gettext_lazy("Family name"), max_length=100, required=False
+    )
+    email = forms.EmailField(label=gettext_lazy("E-mail"), required=False)
+    language = forms.ChoiceField(
+        label=gettext_lazy("Preferred language"), choices=settings.LANGUAGES
+    )
+    organisation = forms.CharField(
+        label=gettext_lazy("Organisation"), max_length=200, required=False
+    )
+    city = forms.CharField(label=gettext_lazy("City"), max_length=100, required=False)
+    country = forms.ChoiceField(
+        label=gettext_lazy("Country"),
+        choices=lambda: [("", "—"), *countries],
+        required=False,
+    )
+
+
+class EditAttendeeView(OrderActionView):
+    page_title = gettext_lazy("Edit attendee")
+    form_class = AttendeeForm
+    submit_label = gettext_lazy("Save")
+    header_icon = "user"
+
+    def has_permission(self, user) -> bool:
+        return staff_access.can_edit_attendees(user)
+
+    @cached_property
+    def attendee(self) -> Attendee:
+        return get_object_or_404(
+            Attendee.objects.select_related("order__event", "ticket_type"),
+            pk=self.kwargs["attendee_pk"],
+        )
+
+    @cached_property
+    def order(self) -> Order:
+        return self.attendee.order
+
+    def get_page_subtitle(self):
+        return str(self.attendee)
+
+    def refusal(self) -> str:
+        if self.order.status not in {
+            OrderStatus.PAID,
+            OrderStatus.PENDING,
+            OrderStatus.AWAITING_APPROVAL,
+        }:
+            return _("This order is canceled or expired; its attendees cannot change.")
+        return ""
+
+    def explanation(self) -> list[str]:
+        return [
+            _("%(ticket)s on order %(code)s. A new name needs a new badge.")
+            % {"ticket": self.attendee.ticket_type.name, "code": self.order.code}
+        ]
+
+    def get_initial(self):
+        return {
+            name: getattr(self.attendee, name)
+            for name in order_service.EDITABLE_ATTENDEE_FIELDS
+        }
+
+    def perform(self, form) -> str:
+        data = {
+            name: form.cleaned_data.get(name) or ""
+            for name in order_service.EDITABLE_ATTENDEE_FIELDS
+        }
+        order_service.update_attendee(
+            self.attendee, data=data, by=self.request.user, as_staff=True
+        )
+        return _("%(name)s is saved.") % {"name": self.attendee.badge_name}
