@@ -53,6 +53,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("registration", "0006_staff_groups")]
+    dependencies = [("registration", "0008_network_groups")]
 
     operations = [migrations.RunPython(forwards, backwards)]

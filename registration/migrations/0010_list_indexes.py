@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registration', '0007_staff_actions_ops'),
+        ('registration', '0009_staff_actions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
