@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -231,10 +232,36 @@ class NamedManyWidget(widgets.ManyToManyWidget):
         return found
 
 
+class CheckManyToManyFirst:
+    """Checks the many-to-many cells with the others, so a row shows all its errors.
+
+    import-export reads many-to-many cells only after saving the row, and a bad
+    one then surfaces as a bare row error without its column.
+    """
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = dict(error.error_dict)
+        for field in self.get_import_fields():
+            if not isinstance(field.widget, widgets.ManyToManyWidget):
+                continue
+            if field.column_name not in row:
+                continue
+            try:
+                field.clean(row)
+            except ValueError as error:
+                errors[field.attribute] = [ValidationError(str(error), code="invalid")]
+        if errors:
+            raise ValidationError(errors)
+
+
 # --- Import: member organisations ------------------------------------------------
 
 
-class MemberOrganisationResource(resources.ModelResource):
+class MemberOrganisationResource(CheckManyToManyFirst, resources.ModelResource):
     """The member roster: `code` identifies a row (any case), so a re-import updates."""
 
     name = Field(attribute="name", column_name="name")
@@ -272,7 +299,7 @@ class MemberOrganisationResource(resources.ModelResource):
 # --- Import: vouchers ------------------------------------------------------------
 
 
-class VoucherResource(resources.ModelResource):
+class VoucherResource(CheckManyToManyFirst, resources.ModelResource):
     """An event's vouchers: `code` identifies a row within the event (any case)."""
 
     code = Field(attribute="code", column_name="code")
