@@ -118,7 +118,8 @@ def test_xlsx_job_completes_with_every_row(event, youth_officer):
     job.refresh_from_db()
     assert (job.status, job.total, job.done) == (ExportJobStatus.DONE, 27, 27)
     assert job.has_sensitive_columns is True
-    sheet = load_workbook(io.BytesIO(job.file.read())).active
+    with job.file.open("rb") as handle:
+        sheet = load_workbook(io.BytesIO(handle.read())).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("Given name", "Family name", "Date of birth")
     assert len(rows) == 28
@@ -144,3 +145,33 @@ def test_xlsx_job_drops_to_failed_when_the_permission_was_taken_away(
     assert job.status == ExportJobStatus.FAILED
     assert job.error == "These columns cannot be exported: medical_notes."
     assert not job.file
+
+
+def test_periodic_pass_fails_jobs_whose_worker_died_and_requeues_waiting_ones(
+    event, manager
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from registration.models import ExportJob
+
+    old = timezone.now() - timedelta(hours=1)
+    stuck = ExportJob.objects.create(
+        kind=ExportKind.ORDERS,
+        event=event,
+        requested_by=manager,
+        columns=["code"],
+        status=ExportJobStatus.RUNNING,
+        started_at=old,
+    )
+    waiting = ExportJob.objects.create(
+        kind=ExportKind.ORDERS, event=event, requested_by=manager, columns=["code"]
+    )
+    ExportJob.objects.filter(pk=waiting.pk).update(created_at=old)
+    assert exports.requeue_export_jobs() == 2
+    stuck.refresh_from_db()
+    waiting.refresh_from_db()
+    assert stuck.status == ExportJobStatus.FAILED
+    # The immediate backend ran the re-queued job at once.
+    assert (waiting.status, waiting.done) == (ExportJobStatus.DONE, 1)
