@@ -61,6 +61,7 @@ def _question_rows(with_accessibility: bool = True) -> list[dict]:
             "required": True,
             "choices": DIETARY_CHOICES,
             "help_text": "For the meals and the gala dinner.",
+            "report_as": "dietary",  # counted for caterers in the event report
         },
     ]
     if with_accessibility:
@@ -70,6 +71,7 @@ def _question_rows(with_accessibility: bool = True) -> list[dict]:
                 "kind": QuestionKind.LONG_TEXT,
                 "required": False,
                 "help_text": "Step-free access, interpretation, seating: tell us and we will plan for it.",
+                "report_as": "accessibility",
             }
         )
     rows.append(
@@ -79,6 +81,7 @@ def _question_rows(with_accessibility: bool = True) -> list[dict]:
             "required": False,
             "choices": SHIRT_SIZES,
             "help_text": "",
+            "report_as": "t_shirt_size",
         }
     )
     return rows

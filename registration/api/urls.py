@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from registration.api import views
+from registration.api import lists, views
 
 app_name = "api"
 
@@ -15,6 +15,8 @@ urlpatterns = [
         views.OrderCreate.as_view(),
         name="order_create",
     ),
+    path("v1/orders/", lists.OrderList.as_view(), name="order_list"),
+    path("v1/attendees/", lists.AttendeeList.as_view(), name="attendee_list"),
     path("v1/orders/<str:code>/", views.OrderDetail.as_view(), name="order_detail"),
     path(
         "v1/orders/<str:code>/cancel/", views.OrderCancel.as_view(), name="order_cancel"

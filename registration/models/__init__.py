@@ -155,3 +155,13 @@ __all__ += [
     "BadgePrintJobStatus",
     "BadgeSort",
 ]
+
+# Staff data: exports and reports (issue 7).
+from registration.models.events import QuestionReport  # noqa: E402
+from registration.models.exports import (  # noqa: E402
+    ExportJob,
+    ExportJobStatus,
+    ExportKind,
+)
+
+__all__ += ["ExportJob", "ExportJobStatus", "ExportKind", "QuestionReport"]

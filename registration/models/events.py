@@ -301,6 +301,15 @@ class QuestionKind(models.TextChoices):
 KINDS_WITH_CHOICES = {QuestionKind.CHOICE, QuestionKind.MULTIPLE_CHOICE}
 
 
+class QuestionReport(models.TextChoices):
+    """Which report counts a question's answers (selectors, reports section)."""
+
+    NONE = "", _("Not reported")
+    DIETARY = "dietary", _("Dietary needs (caterers)")
+    ACCESSIBILITY = "accessibility", _("Accessibility needs")
+    T_SHIRT_SIZE = "t_shirt_size", _("T-shirt size")
+
+
 class Question(Orderable):
     event = ParentalKey(Event, on_delete=models.CASCADE, related_name="questions")
     label = models.CharField(_("question"), max_length=200)
@@ -316,6 +325,18 @@ class Question(Orderable):
         _("choices"),
         blank=True,
         help_text=_("For choice questions: one option per line."),
+    )
+    # Reports (issue 7): tags the question whose answers the event report counts.
+    report_as = models.CharField(
+        _("counted in the report as"),
+        max_length=20,
+        choices=QuestionReport.choices,
+        default=QuestionReport.NONE,
+        blank=True,
+        help_text=_(
+            "Dietary and accessibility answers are counted for caterers and the "
+            "venue; T-shirt sizes per size. Use a choice question for sizes."
+        ),
     )
     ticket_types = ParentalManyToManyField(
         TicketType,
