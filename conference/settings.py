@@ -376,3 +376,8 @@ TWO_FACTOR_REQUIRED_GROUPS = env_list(
     "TWO_FACTOR_REQUIRED_GROUPS", "Finance,Youth protection"
 )
 OTP_TOTP_ISSUER = "SCI Events"
+
+# --- Retention (registration/services/privacy.py, run by run_periodic) ---------------------
+# Youth details (dates of birth, guardians, medical data) are deleted this many
+# days after their event ends.
+YOUTH_RETENTION_DAYS = env_int("YOUTH_RETENTION_DAYS", 30)

@@ -13,6 +13,7 @@ from registration.services import (
     orders,
     outbox,
     payments,
+    privacy,
     waiting_list,
 )
 
@@ -36,6 +37,7 @@ def run_periodic_jobs(*, now: datetime | None = None) -> dict[str, int]:
         ("payments", payments.run_payment_jobs),
         ("outbox_requeued", outbox.requeue_messages),
         ("export_jobs_requeued", exports.requeue_export_jobs),
+        ("youth_details_purged", privacy.purge_youth_details),
     ]
     counts = {}
     for name, job in jobs:
