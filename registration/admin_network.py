@@ -29,6 +29,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
@@ -253,6 +254,12 @@ class PartnershipInspectView(InspectView):
             "agreement",
             "description",
         ]
+
+    def get_agreement_display_value(self):
+        document = self.object.agreement
+        if document is None:
+            return "—"
+        return format_html('<a href="{}">{}</a>', document.url, document.title)
 
     def get_programmes_display_value(self):
         return ", ".join(p.name for p in self.object.programmes.all()) or "—"

@@ -80,6 +80,21 @@ class ChoiceWidget(widgets.Widget):
         return str(value or "")
 
 
+class IsoDateWidget(widgets.DateWidget):
+    """A date as YYYY-MM-DD (or a real date cell in XLSX), with a message that says so."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row=row, **kwargs)
+        except ValueError as error:
+            raise ValueError(
+                _(
+                    "“%(value)s” is not a date; write it as YYYY-MM-DD, such as 2025-04-02."
+                )
+                % {"value": value}
+            ) from error
+
+
 class CountWidget(widgets.IntegerWidget):
     """A head count: empty means 0."""
 
@@ -180,6 +195,9 @@ class PartnershipResource(NetworkResource):
     programmes = fields.Field(
         attribute="programmes", column_name="programmes", widget=ProgrammesWidget()
     )
+    signed_on = fields.Field(
+        attribute="signed_on", column_name="signed_on", widget=IsoDateWidget("%Y-%m-%d")
+    )
 
     class Meta:
         model = Partnership
@@ -275,6 +293,12 @@ class ExchangeResource(NetworkResource):
         attribute="direction",
         column_name="direction",
         widget=ChoiceWidget(ExchangeDirection.choices),
+    )
+    starts_on = fields.Field(
+        attribute="starts_on", column_name="starts_on", widget=IsoDateWidget("%Y-%m-%d")
+    )
+    ends_on = fields.Field(
+        attribute="ends_on", column_name="ends_on", widget=IsoDateWidget("%Y-%m-%d")
     )
     participants = fields.Field(
         attribute="participants", column_name="participants", widget=CountWidget()

@@ -409,7 +409,7 @@ def get_partnership_directory(
     return list(
         partnerships.prefetch_related(
             Prefetch("programmes", queryset=Programme.objects.only("id", "name"))
-        ).order_by("local_country", "local_region", "local_name", "partner_name")
+        ).order_by("local_name", "partner_name", "pk")
     )
 
 

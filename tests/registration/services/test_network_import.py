@@ -116,7 +116,13 @@ def test_bad_rows_are_all_reported_with_their_columns_and_nothing_is_written(
 
     errors = {row.line: row.errors for row in report.rows}
     assert errors[2] == []
-    assert [column for column, _m in errors[3]] == ["kind", "signed_on"]
+    assert errors[3] == [
+        ("kind", "“town” is not one of city, county, state, friendship."),
+        (
+            "signed_on",
+            "“2025-13-40” is not a date; write it as YYYY-MM-DD, such as 2025-04-02.",
+        ),
+    ]
     assert [column for column, _m in errors[4]] == ["partner_country", "programmes"]
     assert errors[4][0][1] == "“Atlantis” is not a country code or name."
     assert errors[4][1][1] == "There is no programme named “Eight for eighty”."
