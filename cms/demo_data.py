@@ -14,8 +14,10 @@ from cms.models import (
     EventIndexPage,
     EventPage,
     HomePage,
+    ImpactPage,
     NewsIndexPage,
     NewsPage,
+    PartnershipDirectoryPage,
     SearchPage,
     SiteSettings,
     Speaker,
@@ -575,3 +577,33 @@ def seed_pages(catalogue: DemoCatalogue) -> HomePage:
     )
     settings.save()
     return home
+
+
+def seed_network_pages(home: HomePage, programme) -> None:
+    """The partnership directory and impact pages, in the main menu (issue 8)."""
+    _child(
+        home,
+        PartnershipDirectoryPage,
+        "partnerships",
+        title="Partnerships",
+        show_in_menus=True,
+        intro=(
+            "<p>Sister city, county and state partnerships link communities in the "
+            "United States with partners around the world. Find the partners of your "
+            "state, or the US communities linked with your country.</p>"
+        ),
+    )
+    _child(
+        home,
+        ImpactPage,
+        "impact",
+        title="Our impact",
+        show_in_menus=True,
+        programme=programme,
+        intro=(
+            "<p>Every exchange our members record adds up: the volunteers who host, the "
+            "people who travel, the jobs that follow trade missions and the aid sent "
+            "after storms and earthquakes. These figures are summed from the exchange "
+            "records of the network.</p>"
+        ),
+    )

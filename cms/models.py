@@ -15,7 +15,15 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from cms.blocks import BodyBlock
-from registration.selectors import get_event_sales
+from cms.forms import DirectoryFilterForm, ImpactFilterForm
+from registration.selectors import (
+    get_directory_choices,
+    get_event_sales,
+    get_exchange_years,
+    get_network_impact,
+    get_partnership_directory,
+    get_programme_progress,
+)
 
 
 class HomePage(Page):
@@ -42,6 +50,8 @@ class HomePage(Page):
         "cms.NewsIndexPage",
         "cms.StandardPage",
         "cms.SearchPage",
+        "cms.PartnershipDirectoryPage",
+        "cms.ImpactPage",
     ]
     max_count_per_parent = 1
     template = "cms/home_page.html"
@@ -245,6 +255,76 @@ class SearchPage(Page):
             )[:30]
         context["query"] = query
         context["results"] = results
+        return context
+
+
+class PartnershipDirectoryPage(Page):
+    """The public list of active partnerships, filtered by country, state and kind.
+
+    Shows only public fields (registration.selectors.PUBLIC_PARTNERSHIP_FIELDS):
+    never contacts, never the agreement file.
+    """
+
+    intro = RichTextField(
+        _("introduction"), blank=True, features=["bold", "italic", "link"]
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = []
+    template = "cms/partnership_directory_page.html"
+
+    class Meta:
+        verbose_name = _("partnership directory page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        form = DirectoryFilterForm(request.GET, choices=get_directory_choices())
+        filters = form.filters()
+        context["form"] = form
+        context["filtered"] = any(filters.values())
+        context["partnerships"] = get_partnership_directory(**filters)
+        return context
+
+
+class ImpactPage(Page):
+    """The network's impact, summed from the exchange records, and a programme's progress."""
+
+    intro = RichTextField(
+        _("introduction"), blank=True, features=["bold", "italic", "link"]
+    )
+    programme = models.ForeignKey(
+        "registration.Programme",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("programme progress"),
+        help_text=_(
+            "Shows this programme's progress towards its target, such as 7 for 70."
+        ),
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("programme"),
+    ]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = []
+    template = "cms/impact_page.html"
+
+    class Meta:
+        verbose_name = _("impact page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        form = ImpactFilterForm(request.GET, years=get_exchange_years())
+        year_from, year_to = form.years()
+        context["form"] = form
+        context["impact"] = get_network_impact(year_from=year_from, year_to=year_to)
+        programme = self.programme
+        context["progress"] = get_programme_progress(programme) if programme else None
         return context
 
 

@@ -342,7 +342,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": STATIC_URL + "vendor/swagger-ui",
     "SWAGGER_UI_FAVICON_HREF": STATIC_URL + "vendor/swagger-ui/favicon-32x32.png",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"LanguageEnum": [code for code, _name in LANGUAGES]},
+    "ENUM_NAME_OVERRIDES": {
+        "LanguageEnum": [code for code, _name in LANGUAGES],
+        # "KindEnum" stays the events' name it had before other kinds joined.
+        "KindEnum": "registration.models.events.EventKind",
+        "CountryEnum": "django_countries.countries",
+        "PartnershipKindEnum": "registration.models.network.PartnershipKind",
+        "ExchangeKindEnum": "registration.models.network.ExchangeKind",
+    },
 }
 
 LOGGING = {

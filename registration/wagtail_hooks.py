@@ -175,6 +175,7 @@ def register_events_menu():
 import registration.admin_badges  # noqa: E402 - Attendees and Print badges (issue 5)
 import registration.admin_checkin  # noqa: E402 - the Check-in menu group (issue 6)
 import registration.admin_data  # noqa: E402 - reports, exports, imports (issue 7)
+import registration.admin_network  # noqa: E402 - the Network menu group (issue 8)
 import registration.admin_orders  # noqa: E402 - the Registration menu group (issues 3, 7)
 import registration.admin_payments  # noqa: E402,F401 - the Payments menu group (issue 4)
 

@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("v1/checkin/", include("registration.api.checkin")),
     path("v1/", include("registration.api.payments")),  # mark-paid, refunds
+    path("v1/", include("registration.api.network")),  # partnerships, exchanges
     # Public: anyone may read the schema and its docs (DESIGN: addresses).
     path(
         "schema/",

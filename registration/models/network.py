@@ -5,7 +5,10 @@ Passport data lives in VisaDetails, apart from the travel plan, so one
 permission guards it and the retention job deletes it whole (invariant 7).
 """
 
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -114,6 +117,21 @@ class Partnership(ClusterableModel):
     def __str__(self):
         return f"{self.local_name} – {self.partner_name}"
 
+    def clean(self):
+        super().clean()
+        if (
+            self.local_country
+            and self.partner_country
+            and self.local_country == self.partner_country
+        ):
+            raise ValidationError(
+                {
+                    "partner_country": _(
+                        "The partner community is in another country than the local one."
+                    )
+                }
+            )
+
 
 class PartnershipContact(models.Model):
     """A person to talk to on one side of a partnership; never shown publicly."""
@@ -200,6 +218,28 @@ class Exchange(models.Model):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        """Aid needs its currency (sums are kept per currency); dates run forward."""
+        super().clean()
+        errors = {}
+        self.aid_currency = (self.aid_currency or "").strip().upper()
+        if self.aid_currency and not re.fullmatch(r"[A-Z]{3}", self.aid_currency):
+            errors["aid_currency"] = _(
+                "Give a three-letter ISO 4217 code, such as USD."
+            )
+        elif self.aid_value is not None and not self.aid_currency:
+            errors["aid_currency"] = _(
+                "Give the currency of the aid value, such as USD."
+            )
+        elif self.aid_currency and self.aid_value is None:
+            errors["aid_value"] = _("Give the aid value, or leave the currency empty.")
+        if self.aid_value is not None and self.aid_value < 0:
+            errors["aid_value"] = _("The aid value cannot be negative.")
+        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = _("The end date is before the start date.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class DelegationStatus(models.TextChoices):

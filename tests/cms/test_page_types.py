@@ -7,8 +7,10 @@ from cms.models import (
     EventIndexPage,
     EventPage,
     HomePage,
+    ImpactPage,
     NewsIndexPage,
     NewsPage,
+    PartnershipDirectoryPage,
     SearchPage,
     StandardPage,
 )
@@ -23,6 +25,8 @@ ALL_TYPES = {
     NewsPage,
     StandardPage,
     SearchPage,
+    PartnershipDirectoryPage,
+    ImpactPage,
 }
 
 
@@ -35,8 +39,21 @@ class PageTypeRulesTest(WagtailPageTestCase):
 
     def test_home_page_holds_the_sections(self):
         self.assertAllowedSubpageTypes(
-            HomePage, {EventIndexPage, NewsIndexPage, StandardPage, SearchPage}
+            HomePage,
+            {
+                EventIndexPage,
+                NewsIndexPage,
+                StandardPage,
+                SearchPage,
+                PartnershipDirectoryPage,
+                ImpactPage,
+            },
         )
+
+    def test_network_pages_live_under_home_and_have_no_children(self):
+        for page_type in (PartnershipDirectoryPage, ImpactPage):
+            self.assertAllowedParentPageTypes(page_type, {HomePage})
+            self.assertAllowedSubpageTypes(page_type, set())
 
     def test_event_index_lives_under_home_and_holds_only_event_pages(self):
         self.assertAllowedParentPageTypes(EventIndexPage, {HomePage})

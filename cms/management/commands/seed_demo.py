@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from cms.demo_data import seed_pages
-from registration.demo_data import seed_catalogue
+from cms.demo_data import seed_network_pages, seed_pages
+from registration.demo_data import seed_catalogue, seed_network
 
 ADMIN_USERNAME = "admin"
 
@@ -27,7 +27,8 @@ class Command(BaseCommand):
     def handle(self, *args, no_admin=False, **options):
         with transaction.atomic():
             catalogue = seed_catalogue()
-            seed_pages(catalogue)
+            home = seed_pages(catalogue)
+            seed_network_pages(home, seed_network())
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo events: {catalogue.conference.slug}, {catalogue.youth_summit.slug}"
