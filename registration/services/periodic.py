@@ -7,7 +7,14 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from registration.services import consent, orders, outbox, payments, waiting_list
+from registration.services import (
+    consent,
+    orders,
+    outbox,
+    payments,
+    travel,
+    waiting_list,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +35,7 @@ def run_periodic_jobs(*, now: datetime | None = None) -> dict[str, int]:
         ("consent_reminders", consent.send_consent_reminders),
         ("payments", payments.run_payment_jobs),
         ("outbox_requeued", outbox.requeue_messages),
+        ("visa_details_purged", travel.purge_visa_details),
     ]
     counts = {}
     for name, job in jobs:

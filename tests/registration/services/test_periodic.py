@@ -39,6 +39,7 @@ def test_the_periodic_pass_sends_invoice_reminders():
         # The reminder's row, whose on-commit delivery never runs inside the
         # test's transaction, is already overdue at the pass's `now`.
         "outbox_requeued": 1,
+        "visa_details_purged": 0,
     }
     assert list(OutboxMessage.objects.values_list("kind", "payload")) == [
         ("email.invoice_reminder", {"invoice": invoice.pk, "when": "before"})
