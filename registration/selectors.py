@@ -490,15 +490,15 @@ class RoomingGroup:
 
 
 def get_rooming_list(event: Event) -> list[RoomingGroup]:
-    """Who sleeps where: travel plans by hotel or host family, room-mates side by side."""
+    """Who sleeps where: travel plans by hotel or host family, then by name."""
     plans = (
         get_travel_plans(event)
         .exclude(lodging_kind="")
         .order_by(
             "lodging_kind",
             "lodging_name",
-            "room_sharing_with",
             "attendee__family_name",
+            "attendee__given_name",
             "pk",
         )
     )
