@@ -419,6 +419,11 @@ class ManifestRow:
     def zone_name(self) -> str:
         return self.local.tzname() or ""
 
+    @property
+    def clock(self) -> str:
+        """ "23:30", local at the airport (the `date` filter would convert to UTC)."""
+        return self.local.strftime("%H:%M")
+
 
 @dataclass
 class ManifestSlot:

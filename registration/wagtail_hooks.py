@@ -13,7 +13,7 @@ from wagtail.admin.panels import (
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from registration.admin_forms import EventAdminForm, VoucherAdminForm
-from registration.models import Delegation, Event, Voucher
+from registration.models import Event, Voucher
 
 
 class EventViewSet(ModelViewSet):
@@ -144,17 +144,6 @@ class VoucherViewSet(WithEventColumn, ModelViewSet):
     )
 
 
-class DelegationViewSet(WithEventColumn, ModelViewSet):
-    model = Delegation
-    icon = "group"
-    menu_label = _("Delegations")
-    menu_order = 300
-    list_display = ["name", "event", "home_city", "home_country"]
-    list_filter = ["event"]
-    search_fields = ["name", "home_city"]
-    form_fields = ["event", "name", "home_city", "home_country"]
-
-
 class EventsMenuGroup(ModelViewSetGroup):
     menu_label = _("Events")
     menu_icon = "date"
@@ -162,7 +151,6 @@ class EventsMenuGroup(ModelViewSetGroup):
     items = (
         EventViewSet("events"),
         VoucherViewSet("vouchers"),
-        DelegationViewSet("delegations"),
     )
 
 
@@ -173,5 +161,6 @@ def register_events_menu():
 
 import registration.admin_badges  # noqa: E402 - Attendees and Print badges (issue 5)
 import registration.admin_checkin  # noqa: E402 - the Check-in menu group (issue 6)
+import registration.admin_delegations  # noqa: E402 - the Travel menu group (issue 8)
 import registration.admin_orders  # noqa: E402 - the Registration menu group (issues 3, 7)
 import registration.admin_payments  # noqa: E402,F401 - the Payments menu group (issue 4)

@@ -458,10 +458,14 @@ def _letter_attendees():
     )
 
 
-def visa_letter_refusal(attendee: Attendee) -> str | None:
+def visa_letter_refusal(
+    attendee: Attendee, *, has_visa_details: bool | None = None
+) -> str | None:
     """Why no letter may be issued for `attendee` now, or None when one may.
 
-    `attendee` should come with `order`, `travel` and `visa` loaded.
+    `attendee` should come with `order` and `travel` loaded, and `visa` unless
+    `has_visa_details` says whether passport details are on file (lists that
+    must not load passport values pass it).
     """
     plan = getattr(attendee, "travel", None)
     if plan is None or not plan.visa_letter_needed:
@@ -470,7 +474,9 @@ def visa_letter_refusal(attendee: Attendee) -> str | None:
         return _("Staff have not approved the visa letter yet.")
     if not order_admits_attendees(attendee.order):
         return _("The registration is not paid yet.")
-    if getattr(attendee, "visa", None) is None:
+    if has_visa_details is None:
+        has_visa_details = getattr(attendee, "visa", None) is not None
+    if not has_visa_details:
         return _("The passport details are missing.")
     return None
 
@@ -633,3 +639,37 @@ __all__ = [
     "travel_form_values",
     "visa_letter_refusal",
 ]
+
+
+# --- Manifests ------------------------------------------------------------------------
+
+
+@functools.cache
+def _manifest_stylesheets() -> tuple[str, ...]:
+    return (
+        render_to_string(
+            "documents/manifests/manifest.css", {"font_stack": documents.FONT_STACK}
+        ),
+    )
+
+
+def render_manifest_pdf(
+    event, days: list, *, direction: str, pickup_only: bool = False
+) -> bytes:
+    """The arrivals or departures manifest (from `selectors.get_travel_manifest`) as a PDF
+    for drivers: one section a local day, times at each airport, no passport data."""
+    html = render_to_string(
+        "documents/manifests/manifest.html",
+        {
+            "event": event,
+            "days": days,
+            "direction": direction,
+            "pickup_only": pickup_only,
+            "printed_at": timezone.localtime(timezone.now(), event.tz),
+        },
+    )
+    return documents.render_pdf(
+        html,
+        base_url=str(settings.BASE_DIR / "templates" / "documents" / "assets") + "/",
+        stylesheets=_manifest_stylesheets(),
+    )
