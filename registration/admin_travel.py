@@ -62,10 +62,19 @@ def chosen_event(request) -> Event | None:
     chosen = request.GET.get("event", "")
     if chosen.isdigit():
         return events.filter(pk=int(chosen)).first()
+    upcoming = events.filter(ends_at__gte=timezone.now())
     return (
-        events.filter(ends_at__gte=timezone.now()).first()
+        upcoming.filter(orders__attendees__travel__isnull=False).first()
+        or upcoming.first()
         or events.order_by("-starts_at").first()
     )
+
+
+class TitledView:
+    """The page title as the last breadcrumb, which the admin header shows."""
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
 
 
 class EventChoiceMixin:
@@ -93,7 +102,11 @@ def local_time(moment, airport: str) -> str:
 
 
 class TravelPlanIndexView(
-    PermissionRequired, EventChoiceMixin, WagtailAdminTemplateMixin, TemplateView
+    PermissionRequired,
+    TitledView,
+    EventChoiceMixin,
+    WagtailAdminTemplateMixin,
+    TemplateView,
 ):
     permission = "registration.view_travelplan"
     template_name = "registration/admin/travel/plans.html"
@@ -237,6 +250,13 @@ class TravelPlanEditView(PermissionRequired, WagtailAdminTemplateMixin, Template
 
     def get_page_subtitle(self):
         return self.attendee.badge_name
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("travel_plans:index"), "label": _("Travel plans")},
+            {"url": "", "label": self.attendee.badge_name},
+        ]
 
     def _forms(self, data=None):
         plan = getattr(self.attendee, "travel", None)
@@ -414,7 +434,11 @@ def stream_csv(filename: str, header: list[str], rows) -> StreamingHttpResponse:
 
 
 class ManifestView(
-    PermissionRequired, EventChoiceMixin, WagtailAdminTemplateMixin, TemplateView
+    PermissionRequired,
+    TitledView,
+    EventChoiceMixin,
+    WagtailAdminTemplateMixin,
+    TemplateView,
 ):
     """Arrivals or departures by local day, hour and airport; CSV and PDF alike."""
 
@@ -510,7 +534,11 @@ class ManifestView(
 
 
 class RoomingListView(
-    PermissionRequired, EventChoiceMixin, WagtailAdminTemplateMixin, TemplateView
+    PermissionRequired,
+    TitledView,
+    EventChoiceMixin,
+    WagtailAdminTemplateMixin,
+    TemplateView,
 ):
     permission = "registration.view_travelplan"
     template_name = "registration/admin/travel/rooming.html"
@@ -577,7 +605,9 @@ class RoomingViewSet(TravelPlanViewSet):
 # --- Visa letters ----------------------------------------------------------------------
 
 
-class VisaLetterIndexView(PermissionRequired, WagtailAdminTemplateMixin, TemplateView):
+class VisaLetterIndexView(
+    PermissionRequired, TitledView, WagtailAdminTemplateMixin, TemplateView
+):
     """The numbered log of letters, and the approved requests waiting for a letter."""
 
     permission = "registration.view_visaletter"
