@@ -238,3 +238,34 @@ def test_find_delegation_refuses_a_wrong_or_cut_secret(delegation):
     wrong = delegation.secret[:-1] + ("Z" if delegation.secret[-1] != "Z" else "Y")
     assert delegations.find_delegation(wrong) is None
     assert delegations.find_delegation("") is None
+
+
+def test_leader_link_email_in_the_leaders_language(delegation, staff):
+    from django.core import mail
+
+    from registration.emails import BUILDERS, render_email
+
+    delegation.leader_language = "fr"
+    delegation.save()
+    email = BUILDERS["delegation_link"]({"delegation": delegation.pk})
+    message = render_email(email)
+
+    assert message.to == ["leader@toulouse.example"]
+    assert f"http://localhost:8000/fr/delegations/{delegation.secret}/" in message.body
+    assert mail.outbox == []
+
+
+def test_combined_invoice_email_carries_the_pdf(delegation, delegate):
+    from registration.emails import BUILDERS, render_email
+
+    delegations.add_member(delegation, member=member(delegate))
+    invoice = delegations.close_delegation(delegation)
+    message = render_email(
+        BUILDERS["delegation_invoice_issued"]({"invoice": invoice.pk})
+    )
+
+    assert message.to == ["leader@toulouse.example"]
+    assert [name for name, _content, _type in message.attachments] == [
+        f"invoice-{invoice.number}.pdf"
+    ]
+    assert invoice.number in message.subject
