@@ -308,6 +308,10 @@ STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 
+# Passport details (VisaDetails) are deleted this many days after their event
+# ends, by the retention job in the periodic loop (DESIGN invariant 7).
+VISA_RETENTION_DAYS = env_int("VISA_RETENTION_DAYS", 30)
+
 # --- Wagtail ----------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Sister Cities International Events"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

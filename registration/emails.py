@@ -322,3 +322,9 @@ def send_email_message(outbox_message: OutboxMessage) -> bool:
     message.extra_headers["Message-ID"] = f"<outbox-{outbox_message.pk}@{domain}>"
     message.send()
     return True
+
+
+# Delegation e-mails (issue 8): the leader's link, the combined invoice.
+from registration.emails_delegations import BUILDERS as _DELEGATION_BUILDERS  # noqa: E402
+
+BUILDERS.update(_DELEGATION_BUILDERS)

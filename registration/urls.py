@@ -2,7 +2,13 @@
 
 from django.urls import path
 
-from registration.views import checkout, consent, order_page, waiting_list
+from registration.views import (
+    checkout,
+    consent,
+    delegation_page,
+    order_page,
+    waiting_list,
+)
 
 app_name = "registration"
 
@@ -33,5 +39,36 @@ urlpatterns = [
     path("waiting-list/<slug:slug>/", waiting_list.join, name="waiting_list_join"),
     path(
         "waiting-list/offer/<str:token>/", waiting_list.offer, name="waiting_list_offer"
+    ),
+    # The delegation leader's pages (issue 8).
+    path(
+        "delegations/<str:secret>/",
+        delegation_page.delegation_detail,
+        name="delegation",
+    ),
+    path(
+        "delegations/<str:secret>/members/new/",
+        delegation_page.member_add,
+        name="delegation_member_add",
+    ),
+    path(
+        "delegations/<str:secret>/members/<int:attendee_id>/travel/",
+        delegation_page.member_travel,
+        name="delegation_member_travel",
+    ),
+    path(
+        "delegations/<str:secret>/members/<int:attendee_id>/ticket/",
+        delegation_page.member_ticket,
+        name="delegation_member_ticket",
+    ),
+    path(
+        "delegations/<str:secret>/close/",
+        delegation_page.delegation_close,
+        name="delegation_close",
+    ),
+    path(
+        "delegations/<str:secret>/invoice/",
+        delegation_page.delegation_invoice,
+        name="delegation_invoice",
     ),
 ]

@@ -14,7 +14,7 @@ from wagtail.admin.panels import (
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from registration.admin_forms import EventAdminForm, VoucherAdminForm
-from registration.models import Delegation, Event, Voucher
+from registration.models import Event, Voucher
 
 
 class EventViewSet(ModelViewSet):
@@ -145,25 +145,14 @@ class VoucherViewSet(WithEventColumn, ModelViewSet):
     )
 
 
-class DelegationViewSet(WithEventColumn, ModelViewSet):
-    model = Delegation
-    icon = "group"
-    menu_label = _("Delegations")
-    menu_order = 300
-    list_display = ["name", "event", "home_city", "home_country"]
-    list_filter = ["event"]
-    search_fields = ["name", "home_city"]
-    form_fields = ["event", "name", "home_city", "home_country"]
-
-
 class EventsMenuGroup(ModelViewSetGroup):
     menu_label = _("Events")
     menu_icon = "date"
     menu_order = 200
     items = (
         EventViewSet("events"),
-        # Vouchers: in the Registration group, with bulk creation (admin_vouchers.py).
-        DelegationViewSet("delegations"),
+        # Vouchers: in the Registration group, with bulk creation (admin_vouchers.py);
+        # delegations: in the Travel group (admin_delegations.py).
     )
 
 
@@ -175,6 +164,7 @@ def register_events_menu():
 import registration.admin_badges  # noqa: E402 - Attendees and Print badges (issue 5)
 import registration.admin_checkin  # noqa: E402 - the Check-in menu group (issue 6)
 import registration.admin_data  # noqa: E402 - reports, exports, imports (issue 7)
+import registration.admin_delegations  # noqa: E402 - the Travel menu group (issue 8)
 import registration.admin_network  # noqa: E402 - the Network menu group (issue 8)
 import registration.admin_orders  # noqa: E402 - the Registration menu group (issues 3, 7)
 import registration.admin_payments  # noqa: E402,F401 - the Payments menu group (issue 4)

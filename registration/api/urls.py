@@ -24,6 +24,7 @@ urlpatterns = [
     path("v1/checkin/", include("registration.api.checkin")),
     path("v1/", include("registration.api.payments")),  # mark-paid, refunds
     path("v1/", include("registration.api.network")),  # partnerships, exchanges
+    path("v1/", include("registration.api.delegations")),  # delegations, travel
     # Public: anyone may read the schema and its docs (DESIGN: addresses).
     path(
         "schema/",

@@ -15,6 +15,7 @@ from registration.models.members import MemberOrganisation
 from registration.models.network import (
     Delegation,
     DelegationBilling,
+    DelegationInvoice,
     DelegationStatus,
     Exchange,
     ExchangeDirection,
@@ -54,6 +55,7 @@ __all__ = [
     "ConsentText",
     "Delegation",
     "DelegationBilling",
+    "DelegationInvoice",
     "DelegationStatus",
     "Event",
     "EventKind",

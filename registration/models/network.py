@@ -15,7 +15,8 @@ from django_countries.fields import CountryField
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
-from registration.models.events import Event
+from registration.models.events import MONEY, Event
+from registration.models.payments import FrozenOnceIssued, InvoiceStatus
 from registration.tokens import new_secret
 
 
@@ -301,6 +302,14 @@ class Delegation(models.Model):
         max_length=40, default=new_secret, unique=True, editable=False
     )
     closed_at = models.DateTimeField(_("list closed at"), null=True, blank=True)
+    # Who the combined invoice is addressed to (billing "delegation_invoice");
+    # the leader confirms them when closing the list.
+    billing_name = models.CharField(_("invoice to"), max_length=200, blank=True)
+    billing_address = models.TextField(_("billing address"), blank=True)
+    billing_tax_id = models.CharField(_("VAT / tax id"), max_length=60, blank=True)
+    billing_po_number = models.CharField(
+        _("purchase order number"), max_length=60, blank=True
+    )
 
     class Meta:
         ordering = ["event", "name"]
@@ -323,8 +332,12 @@ class LodgingKind(models.TextChoices):
 
 
 class VisaLetterStatus(models.TextChoices):
+    """Where a visa letter stands. "Approved" is the staff decision that lets
+    the Travel desk issue the letter (services/travel.py)."""
+
     NOT_NEEDED = "not_needed", _("Not needed")
     REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved by staff")
     ISSUED = "issued", _("Issued")
     REFUSED = "refused", _("Refused")
 
@@ -447,6 +460,59 @@ class VisaLetter(models.Model):
         ordering = ["-issued_at"]
         verbose_name = _("visa letter")
         verbose_name_plural = _("visa letters")
+
+    def __str__(self):
+        return self.number
+
+
+class DelegationInvoice(FrozenOnceIssued):
+    """The one invoice for a delegation's member orders, issued when the leader
+    closes the list (billing "delegation_invoice").
+
+    Numbered in the same yearly series as order invoices (one counter, so the
+    numbers of both tables never collide and leave no gaps); its lines and
+    addressee are frozen copies, like an Invoice's.
+    """
+
+    MUTABLE_FIELDS = frozenset({"status", "paid_at", "paid_reference"})
+
+    delegation = models.OneToOneField(
+        Delegation,
+        on_delete=models.PROTECT,
+        related_name="invoice",
+        verbose_name=_("delegation"),
+    )
+    orders = models.ManyToManyField(
+        "registration.Order",
+        related_name="delegation_invoices",
+        verbose_name=_("orders"),
+    )
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=InvoiceStatus.choices,
+        default=InvoiceStatus.ISSUED,
+    )
+    issued_on = models.DateField(_("issued on"))
+    due_on = models.DateField(_("due on"))
+    billing_name = models.CharField(_("billing name"), max_length=200)
+    billing_address = models.TextField(_("billing address"))
+    tax_id = models.CharField(_("VAT / tax id"), max_length=60, blank=True)
+    po_number = models.CharField(_("PO number"), max_length=60, blank=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    total = models.DecimalField(_("total"), **MONEY)
+    lines = models.JSONField(_("lines"), default=list)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    paid_reference = models.CharField(_("bank reference"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year", "-sequence"]
+        verbose_name = _("delegation invoice")
+        verbose_name_plural = _("delegation invoices")
 
     def __str__(self):
         return self.number

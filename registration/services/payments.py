@@ -1256,7 +1256,11 @@ def request_invoice(
             or order.total <= 0
         ):
             raise PaymentError(_("This order cannot be invoiced."), code="not_payable")
-        if Invoice.objects.filter(order=order).exists():
+        # An order on a delegation's combined invoice is invoiced already too.
+        if (
+            Invoice.objects.filter(order=order).exists()
+            or order.delegation_invoices.exists()
+        ):
             raise PaymentError(
                 _("This order has an invoice already."), code="already_invoiced"
             )

@@ -14,6 +14,7 @@ from registration.services import (
     outbox,
     payments,
     privacy,
+    travel,
     waiting_list,
 )
 
@@ -38,6 +39,7 @@ def run_periodic_jobs(*, now: datetime | None = None) -> dict[str, int]:
         ("outbox_requeued", outbox.requeue_messages),
         ("export_jobs_requeued", exports.requeue_export_jobs),
         ("youth_details_purged", privacy.purge_youth_details),
+        ("visa_details_purged", travel.purge_visa_details),
     ]
     counts = {}
     for name, job in jobs:

@@ -338,6 +338,8 @@ def test_every_builder_is_registered_under_its_outbox_name():
         "attendee_notice",
         "consent_reminder",
         "consent_request",
+        "delegation_invoice_issued",
+        "delegation_link",
         "expiry_warning",
         "invoice_issued",
         "invoice_reminder",

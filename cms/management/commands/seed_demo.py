@@ -12,6 +12,8 @@ from django.db import transaction
 
 from cms.demo_data import seed_network_pages, seed_pages
 from registration.demo_data import seed_catalogue, seed_network
+from registration.demo_delegations import seed_delegation
+from registration.emails_delegations import delegation_url
 
 ADMIN_USERNAME = "admin"
 
@@ -29,10 +31,14 @@ class Command(BaseCommand):
             catalogue = seed_catalogue()
             home = seed_pages(catalogue)
             seed_network_pages(home, seed_network())
+            delegation = seed_delegation(catalogue.conference)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo events: {catalogue.conference.slug}, {catalogue.youth_summit.slug}"
             )
+        )
+        self.stdout.write(
+            f"Delegation leader's page ({delegation.name}): {delegation_url(delegation)}"
         )
         if not no_admin:
             password = self._admin_password()

@@ -41,6 +41,7 @@ def test_the_periodic_pass_sends_invoice_reminders():
         "outbox_requeued": 1,
         "export_jobs_requeued": 0,
         "youth_details_purged": 0,
+        "visa_details_purged": 0,
     }
     assert list(OutboxMessage.objects.values_list("kind", "payload")) == [
         ("email.invoice_reminder", {"invoice": invoice.pk, "when": "before"})
