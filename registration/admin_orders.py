@@ -230,6 +230,8 @@ class OrderInspectView(OrderActionsMixin, InspectView):
             ],
             actions=self.order_action_buttons(order),
             can_edit_attendees=staff_access.can_edit_attendees(user),
+            can_export_personal_data=staff_access.can_export_personal_data(user),
+            can_erase_personal_data=staff_access.can_erase_personal_data(user),
             can_refund=staff_access.can_refund(user),
             show_payments=staff_access.can_view_payments(user),
             show_refunds=staff_access.can_view_refunds(user),

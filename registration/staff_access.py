@@ -75,3 +75,19 @@ def can_manage_waiting_list(user) -> bool:
 
 def can_create_vouchers(user) -> bool:
     return _has(user, "add_voucher")
+
+
+def can_export_personal_data(user) -> bool:
+    """Download one attendee's data (JSON); youth and passport parts need their own."""
+    return _has(user, "view_attendee")
+
+
+def can_see_passport_details(user) -> bool:
+    """Passport numbers and expiry: the Travel desk only."""
+    return _has(user, "view_visadetails")
+
+
+def can_erase_personal_data(user) -> bool:
+    """Anonymise an attendee: `delete_attendee`, held by no staff group by default
+    (superusers, or whoever the data protection officer is given it)."""
+    return _has(user, "delete_attendee")

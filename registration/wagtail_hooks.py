@@ -161,15 +161,6 @@ def register_events_menu():
     return EventsMenuGroup()
 
 
-import registration.admin_badges  # noqa: E402 - Attendees and Print badges (issue 5)
-import registration.admin_checkin  # noqa: E402 - the Check-in menu group (issue 6)
-import registration.admin_data  # noqa: E402 - reports, exports, imports (issue 7)
-import registration.admin_delegations  # noqa: E402 - the Travel menu group (issue 8)
-import registration.admin_network  # noqa: E402 - the Network menu group (issue 8)
-import registration.admin_orders  # noqa: E402 - the Registration menu group (issues 3, 7)
-import registration.admin_payments  # noqa: E402,F401 - the Payments menu group (issue 4)
-
-
 @hooks.register("register_account_menu_item")
 def two_factor_account_item(request):
     """The account page links to setting up two-factor sign-in (conference/two_factor.py)."""
@@ -178,3 +169,14 @@ def two_factor_account_item(request):
         "label": _("Two-factor sign-in"),
         "help_text": _("Add an authenticator app so signing in needs a code too."),
     }
+
+
+# Each module registers its own screens when imported (after this module's own).
+import registration.admin_badges  # noqa: E402 - Attendees and Print badges (issue 5)
+import registration.admin_checkin  # noqa: E402 - the Check-in menu group (issue 6)
+import registration.admin_data  # noqa: E402 - reports, exports, imports (issue 7)
+import registration.admin_delegations  # noqa: E402 - the Travel menu (issue 8)
+import registration.admin_network  # noqa: E402 - the Network menu (issue 8)
+import registration.admin_orders  # noqa: E402 - the Registration menu (issues 3, 7)
+import registration.admin_payments  # noqa: E402 - the Payments menu (issue 4)
+import registration.admin_privacy  # noqa: E402,F401 - data download, erasure (issue 9)

@@ -14,5 +14,8 @@ os.environ["TASK_BACKEND"] = "immediate"
 os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
 os.environ["SECURE_SSL_REDIRECT"] = "false"
 os.environ["STATIC_MANIFEST"] = "false"
+# Staff screens are tested with force_login; the two-factor tests switch the
+# requirement back on for themselves (tests/conference/test_two_factor.py).
+os.environ["TWO_FACTOR_REQUIRED_GROUPS"] = ""
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.pop("REDIS_URL", None)

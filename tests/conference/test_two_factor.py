@@ -9,6 +9,12 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _required_as_in_production(settings):
+    settings.TWO_FACTOR_REQUIRED_GROUPS = ["Finance", "Youth protection"]
+
+
 PASSWORD = "a long enough password 42"
 
 
