@@ -135,14 +135,15 @@ def test_admin_urls_of_the_events_menu_group():
     assert reverse("delegations:index") == "/admin/delegations/"
 
 
-def test_events_menu_group_lists_events_and_delegations(staff_client):
+def test_admin_menu_lists_events_vouchers_and_delegations(staff_client):
     response = staff_client.get("/admin/")
 
     html = response.content.decode()
     assert response.status_code == 200
-    # Vouchers moved to the Registration group (issue 7): see test_admin_staff_ops.py.
+    # Events first; vouchers moved to the Registration group (issue 7) and
+    # delegations to the Travel group (issue 8), both after it.
     positions = [
-        html.find(f"/admin/{name}/") for name in ("events", "delegations", "vouchers")
+        html.find(f"/admin/{name}/") for name in ("events", "vouchers", "delegations")
     ]
     assert -1 not in positions
     assert positions == sorted(positions)

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.core.signals import request_finished
+from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -163,7 +164,14 @@ def test_xlsx_export_job_pages_are_the_requesters_own(client, event):
         download["Content-Disposition"]
         == f'attachment; filename="attendees-yls-{job.pk}.xlsx"'
     )
-    download.close()
+    # response.close() fires request_finished, whose close_old_connections
+    # would close the test's database connection; the test client itself
+    # disconnects it around its requests, and so does this.
+    request_finished.disconnect(close_old_connections)
+    try:
+        download.close()
+    finally:
+        request_finished.connect(close_old_connections)
     # Someone else, even with the same permissions, gets nothing.
     login(client, "Youth protection", username="other-officer")
     assert refused(client.get(reverse("exports:status", args=[job.pk])))
