@@ -37,6 +37,9 @@ OPEN_VIEWS = {
     "two_factor_setup",
     "two_factor_verify",
     "wagtailadmin_password_reset",
+    # Assets the sign-in layout itself loads.
+    "wagtailadmin_sprite",
+    "wagtailadmin_javascript_catalog",
 }
 APP_NAME = "Authenticator app"
 

@@ -14,7 +14,9 @@ export SITE_URL=${SITE_URL:-http://localhost:$port}
 
 .venv/bin/python manage.py migrate --no-input -v0
 .venv/bin/python manage.py compilemessages -v0 2>/dev/null || true
-login=$(.venv/bin/python manage.py seed_demo 2>/dev/null | tail -n 1)
+seeded=$(.venv/bin/python manage.py seed_demo 2>/dev/null)
+login=$(tail -n 1 <<<"$seeded")
+leader=$(grep -m1 "Delegation leader" <<<"$seeded" || true)
 
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
@@ -34,6 +36,8 @@ cat <<MSG
   SCI Events is running on SQLite with demo data.
   Site:   http://localhost:$port/
   Event:  http://localhost:$port/events/annual-conference-2027/
+  Partnerships: http://localhost:$port/partnerships/  Impact: http://localhost:$port/impact/
+  $leader
   $login
   Worker and periodic loop log to var/log/. Stop with Ctrl-C.
 

@@ -126,3 +126,12 @@ def test_two_factor_pages_need_a_signed_in_user(client):
     response = client.get("/admin/two-factor/setup/")
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_the_sign_in_layouts_own_assets_load_before_the_second_factor(client):
+    """The icon sprite is fetched by the setup page itself; redirecting it would
+    paste a second copy of the page into the first."""
+    sign_in(client, staff("finance.four", "Finance"))
+    sprite = client.get("/admin/sprite/")
+    assert sprite.status_code == 200
+    assert "<svg" in sprite.content.decode()
