@@ -3,7 +3,7 @@
 - **Print badges** (`/admin/badges/`): pick an event, choose who (ticket types,
   delegations, checked in or not, not printed since …), the order, the layout
   and the back side; a background job renders the PDF while the job page's
-  progress bar follows it (`static/js/admin/badge-progress.js` polls a small
+  progress bar follows it (`static/js/admin/job-progress.js` polls a small
   JSON view every second), then offers the download.
 - **Attendees** (`/admin/attendees/`): a read-only listing filtered by event,
   ticket type and delegation; each attendee's row and page lead to "Reprint

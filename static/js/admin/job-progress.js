@@ -1,5 +1,7 @@
-// Follows a background job (an XLSX export): polls its JSON status every second, moves the
-// progress bar, and shows the download link (or the error) when it ends.
+// Follows a background job (a badge print job, an XLSX export): polls its JSON status
+// every second, moves the progress bar, and shows the download link (or the error)
+// when it ends. The page marks its parts with data-job-* attributes and names the
+// class that hides them in data-hidden-class.
 (function () {
   "use strict";
 
@@ -16,6 +18,7 @@
     var link = root.querySelector("[data-job-link]");
     var error = root.querySelector("[data-job-error]");
     var lost = root.querySelector("[data-job-lost]");
+    var hidden = root.getAttribute("data-hidden-class") || "data--hidden";
     var failures = 0;
 
     function show(status) {
@@ -27,13 +30,14 @@
         total.textContent = status.total;
       }
       root.setAttribute("data-status", status.status);
-      if (status.file_url) {
-        link.href = status.file_url;
-        download.classList.remove("data--hidden");
+      var fileUrl = status.file_url || status.pdf_url;
+      if (fileUrl) {
+        link.href = fileUrl;
+        download.classList.remove(hidden);
       }
       if (status.error) {
         error.textContent = status.error;
-        error.classList.remove("data--hidden");
+        error.classList.remove(hidden);
       }
     }
 
@@ -59,7 +63,7 @@
         .catch(function () {
           failures += 1;
           if (failures >= MAX_FAILURES) {
-            lost.classList.remove("data--hidden");
+            lost.classList.remove(hidden);
           } else {
             window.setTimeout(poll, INTERVAL_MS);
           }

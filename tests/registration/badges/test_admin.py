@@ -85,7 +85,7 @@ def test_printing_starts_a_job_that_renders_and_offers_the_pdf(
     assert (job.status, job.done, job.total) == (BadgePrintJobStatus.DONE, 2, 2)
     page = client.get(response.url)
     assert page.status_code == 200
-    assert b"js/admin/badge-progress.js" in page.content
+    assert b"js/admin/job-progress.js" in page.content
     status = client.get(reverse("badges:status", args=[job.pk])).json()
     assert status == {
         "status": "done",
