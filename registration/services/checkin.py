@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -40,6 +40,7 @@ from registration.models import (
     OrderStatus,
     hash_token,
 )
+from registration.services import checkin_sql
 from registration.services.audit import log_activity
 from registration.services.errors import Busy, RegistrationError
 from registration.services.orders import (
@@ -386,78 +387,6 @@ def _decide(
     return CheckInResult.OK
 
 
-# The columns a scan reads: building the SQL for every column of five tables
-# cost more than running it. Youth details stay unread apart from the consent
-# link, so medical data never reaches the door process.
-SCAN_FIELDS = (
-    "order",
-    "ticket_type",
-    "delegation",
-    "badge_name",
-    "given_name",
-    "family_name",
-    "organisation",
-    "city",
-    "country",
-    "order__status",
-    "order__event",
-    "order__admit_before_payment",
-    "ticket_type__name",
-    "ticket_type__badge_role",
-    "ticket_type__badge_colour",
-    "ticket_type__min_age",
-    "ticket_type__max_age",
-    "ticket_type__requires_guardian_consent",
-    "delegation__name",
-    "youth__attendee",
-    "youth__consent__youth",
-)
-
-
-# What the answer needs of earlier scans: a replay is reloaded whole.
-EARLIER_SCAN_FIELDS = (
-    "device",
-    "nonce",
-    "result",
-    "type",
-    "scanned_at",
-    "checkin_list",
-    "device__name",
-    "checkin_list__name",
-)
-
-
-def _lock_attendee(
-    checkin_list: CheckInList, *, secret: str | None, attendee_id: int | None
-) -> Attendee | None:
-    """The scanned attendee under a row lock, with what the decision needs.
-
-    Whether the list admits the person is answered by the same query
-    (`on_list`), so a scan costs no reads of the list's rules. The event is not
-    joined: only a `wrong_event` answer needs its name.
-    """
-    queryset = (
-        Attendee.objects.select_related(
-            "order", "ticket_type", "delegation", "youth__consent"
-        )
-        .only(*SCAN_FIELDS)
-        .select_for_update(of=("self",))
-    )
-    if checkin_list.all_ticket_types:
-        queryset = queryset.annotate(on_list=Value(True))
-    else:
-        by_ticket_type = CheckInList.ticket_types.through.objects.filter(
-            checkinlist_id=checkin_list.pk, tickettype_id=OuterRef("ticket_type_id")
-        )
-        by_extra = AttendeeExtra.objects.filter(
-            attendee_id=OuterRef("pk"), extra__checkin_lists=checkin_list.pk
-        )
-        queryset = queryset.annotate(on_list=Exists(by_ticket_type) | Exists(by_extra))
-    if attendee_id is not None:
-        return queryset.filter(pk=attendee_id).first()
-    return queryset.filter(secret=secret).first()
-
-
 def redeem_ticket(
     checkin_list: CheckInList,
     *,
@@ -504,7 +433,7 @@ def redeem_ticket(
             if device.is_revoked:
                 row.result = CheckInResult.REVOKED
             else:
-                attendee = _lock_attendee(
+                attendee = checkin_sql.lock_scanned_attendee(
                     checkin_list, secret=secret, attendee_id=attendee_id
                 )
                 if attendee is None:
@@ -512,18 +441,8 @@ def redeem_ticket(
                     row.raw_code = (secret or f"attendee:{attendee_id}")[:100]
                 else:
                     row.attendee = attendee
-                    earlier = list(
-                        CheckIn.objects.filter(
-                            Q(
-                                attendee=attendee,
-                                checkin_list=checkin_list,
-                                result=CheckInResult.OK,
-                            )
-                            | Q(device=device, nonce=nonce)
-                        )
-                        .select_related("device", "checkin_list")
-                        .only(*EARLIER_SCAN_FIELDS)
-                        .order_by("-scanned_at", "-pk")
+                    earlier = checkin_sql.earlier_scans(
+                        attendee, checkin_list, device=device, nonce=nonce
                     )
                     replay = next(
                         (
@@ -538,11 +457,7 @@ def redeem_ticket(
                     last_admission = next(
                         (c for c in earlier if c.result == CheckInResult.OK), None
                     )
-                    extras = list(
-                        AttendeeExtra.objects.filter(attendee=attendee)
-                        .order_by("extra__sort_order", "extra_id")
-                        .values_list("extra_id", "extra__name")
-                    )
+                    extras = checkin_sql.attendee_extras(attendee)
                     row.result = _decide(
                         checkin_list,
                         attendee=attendee,
