@@ -166,7 +166,7 @@ def revoke_device(device: Device, *, by=None) -> Device:
 
 def find_device_by_token(raw: str) -> Device | None:
     """The device a raw token belongs to (revoked ones included), or None."""
-    return Device.objects.filter(token_hash=hash_token(raw)).first()
+    return checkin_sql.device_by_token_hash(hash_token(raw))
 
 
 def record_device_seen(device: Device) -> None:
@@ -187,24 +187,9 @@ def lists_for_device(device: Device) -> QuerySet[CheckInList]:
     )
 
 
-LIST_FIELDS = (
-    *(field.name for field in CheckInList._meta.concrete_fields),
-    "event__name",
-    "event__slug",
-    "event__time_zone",
-    "event__starts_at",
-)
-
-
 def get_list_for_device(device: Device, list_id: int) -> CheckInList:
     """The list `list_id` if the device may scan for it; `wrong_event` otherwise."""
-    checkin_list = (
-        lists_for_device(device)
-        .filter(pk=list_id)
-        # Of the event, scans need only its name and zone.
-        .only(*LIST_FIELDS)
-        .first()
-    )
+    checkin_list = checkin_sql.list_for_device(device, list_id)
     if checkin_list is None:
         raise CheckInError(
             _("This device is not set up for that check-in list."),

@@ -25,6 +25,7 @@ from registration.models import (
     CheckInResult,
     Delegation,
     Device,
+    Event,
     Extra,
     GuardianConsent,
     Order,
@@ -271,3 +272,54 @@ def attendee_extras(attendee: Attendee) -> list[tuple[int, str]]:
     with connection.cursor() as cursor:
         cursor.execute(_extras_sql(), [attendee.pk])
         return [(row[0], row[1]) for row in cursor.fetchall()]
+
+
+@functools.cache
+def _device_sql() -> str:
+    return f"SELECT * FROM {_table(Device)} WHERE {_column(Device, 'token_hash')} = %s"
+
+
+def device_by_token_hash(token_hash: str) -> Device | None:
+    """The device with this token hash, revoked or not."""
+    rows = list(Device.objects.raw(_device_sql(), [token_hash]))
+    return rows[0] if rows else None
+
+
+@functools.cache
+def _list_sql() -> str:
+    cl, ev = CheckInList, Event
+    through = Device.events.through
+    columns = ", ".join(
+        f"cl.{connection.ops.quote_name(field.column)}"
+        for field in cl._meta.concrete_fields
+    )
+    return (
+        f"SELECT {columns}, e.{_column(ev, 'name')} AS scan_event_name,"
+        f" e.{_column(ev, 'slug')} AS scan_event_slug,"
+        f" e.{_column(ev, 'time_zone')} AS scan_event_time_zone"
+        f" FROM {_table(cl)} cl"
+        f" JOIN {_table(ev)} e ON e.{_column(ev, 'id')} = cl.{_column(cl, 'event')}"
+        f" JOIN {_table(through)} de"
+        f" ON de.{_column(through, 'event')} = cl.{_column(cl, 'event')}"
+        f" WHERE cl.{_column(cl, 'id')} = %s AND de.{_column(through, 'device')} = %s"
+    )
+
+
+def list_for_device(device: Device, list_id: int) -> CheckInList | None:
+    """The list `list_id` if it belongs to one of the device's events, with its
+    event's name, slug and time zone attached (the rest of the event deferred)."""
+    rows = list(CheckInList.objects.raw(_list_sql(), [list_id, device.pk]))
+    if not rows:
+        return None
+    checkin_list = rows[0]
+    checkin_list.event = _instance(
+        Event,
+        checkin_list._state.db,
+        {
+            "id": checkin_list.event_id,
+            "name": checkin_list.scan_event_name,
+            "slug": checkin_list.scan_event_slug,
+            "time_zone": checkin_list.scan_event_time_zone,
+        },
+    )
+    return checkin_list
