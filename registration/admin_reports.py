@@ -10,8 +10,9 @@
   a table, and every table downloads as CSV
   (`/admin/reports/events/<id>/<table>.csv`).
 
-All figures come from `selectors.get_event_report`. Reports need
-`registration.view_order`.
+All figures come from `selectors.get_event_report`. Reports show revenue, so
+they need `registration.view_order` and `registration.view_payment`:
+Registration managers and Finance, not the door, travel or youth teams.
 """
 
 from __future__ import annotations
@@ -38,11 +39,11 @@ from registration import selectors
 from registration.models import Event
 from registration.money import format_money
 
-REPORT_PERMISSION = "registration.view_order"
+REPORT_PERMISSIONS = ("registration.view_order", "registration.view_payment")
 
 
 def can_view_reports(user) -> bool:
-    return user.is_active and user.has_perm(REPORT_PERMISSION)
+    return user.is_active and user.has_perms(REPORT_PERMISSIONS)
 
 
 @dataclass

@@ -208,3 +208,23 @@ def test_dashboard_shows_the_registration_panel_to_report_readers(client, event)
     login(client, username="staff")
     response = client.get(reverse("wagtailadmin_home"))
     assert b'id="registration-reports-heading"' not in response.content
+
+
+@pytest.mark.parametrize(
+    ("group", "sees"),
+    [
+        ("Registration managers", True),
+        ("Finance", True),
+        ("Check-in supervisors", False),
+        ("Travel desk", False),
+        ("Youth protection", False),
+    ],
+)
+def test_reports_with_revenue_are_for_managers_and_finance_only(
+    client, event, group, sees
+):
+    login(client, group, username="reader")
+    response = client.get(reverse("reports:event", args=[event.pk]))
+    assert (response.status_code == 200) is sees
+    home = client.get(reverse("wagtailadmin_home"))
+    assert (b'id="registration-reports-heading"' in home.content) is sees
