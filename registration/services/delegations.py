@@ -45,7 +45,7 @@ from registration.services.numbering import next_document_number
 from registration.services.orders import (
     AttendeeData,
     BuyerData,
-    extend_hold,
+    extend_order_hold,
     place_order,
 )
 from registration.services.outbox import enqueue_message
@@ -171,7 +171,7 @@ def add_member(
         )
         if order.status == OrderStatus.PENDING:
             if each_pays:
-                extend_hold(
+                _lengthen_live_hold(
                     order,
                     until=now + timedelta(days=delegation.event.payment_term_days),
                     by=by,
@@ -336,7 +336,9 @@ def _issue_combined_invoice(
     invoice.orders.set(orders)
     hold_until = timezone.make_aware(datetime.combine(due_on, time(23, 59)), event.tz)
     for order in orders:
-        extend_hold(order, until=hold_until, by=by, reason=f"invoice {invoice.number}")
+        _lengthen_live_hold(
+            order, until=hold_until, by=by, reason=f"invoice {invoice.number}"
+        )
     enqueue_message(
         "email.delegation_invoice_issued",
         payload={"invoice": invoice.pk},
@@ -454,3 +456,20 @@ def delegation_created(delegation: Delegation, *, by=None) -> None:
     )
     if delegation.leader_email:
         send_leader_link(delegation, by=by)
+
+
+def _lengthen_live_hold(order: Order, *, until: datetime, by, reason: str) -> None:
+    """Move a pending order's live hold later, through orders.extend_order_hold.
+
+    A hold that has already run out is left alone (its places may have gone to
+    someone else), as is one that already lasts longer.
+    """
+    now = timezone.now()
+    if (
+        order.status != OrderStatus.PENDING
+        or order.expires_at is None
+        or order.expires_at <= now
+        or order.expires_at >= until
+    ):
+        return
+    extend_order_hold(order, until=until, by=by, now=now, reason=reason)

@@ -1404,7 +1404,12 @@ def update_attendee(
 
 
 def extend_order_hold(
-    order: Order, *, until: datetime, by, now: datetime | None = None
+    order: Order,
+    *,
+    until: datetime,
+    by,
+    now: datetime | None = None,
+    reason: str = "",
 ) -> Order:
     """Give a pending order more time to pay: its hold (and seats) last until `until`.
 
@@ -1438,6 +1443,7 @@ def extend_order_hold(
             data={
                 "from": previous.isoformat() if previous else None,
                 "to": until.isoformat(),
+                **({"reason": reason} if reason else {}),
             },
         )
         return order
@@ -1495,39 +1501,3 @@ def resend_order_emails(order: Order, *, by) -> list[str]:
         entry.data = dict(Counter(sent))
         entry.save(update_fields=["data"])
     return sent
-
-
-def extend_hold(order: Order, *, until: datetime, by=None, reason: str = "") -> Order:
-    """Move a pending order's hold later (never earlier), logged.
-
-    Delegations use it: a member who pays by card gets the event's payment term
-    rather than 30 minutes, and orders on a delegation's combined invoice are
-    held until the invoice is due. A hold that has already run out is not
-    revived: its seats may have been sold since (capacity is not checked here).
-    """
-    now = timezone.now()
-    with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
-        if (
-            locked.status != OrderStatus.PENDING
-            or locked.expires_at is None
-            or locked.expires_at <= now
-            or locked.expires_at >= until
-        ):
-            return locked
-        old = locked.expires_at
-        locked.expires_at = until
-        locked.save(update_fields=["expires_at", "updated_at"])
-        log_activity(
-            locked,
-            action="order.hold_extended",
-            actor=by,
-            event=locked.event,
-            data={
-                "from": old.isoformat() if old else None,
-                "to": until.isoformat(),
-                "reason": reason,
-            },
-        )
-    order.expires_at = locked.expires_at
-    return order
