@@ -23,6 +23,19 @@ def flat_text(pdf: bytes) -> str:
     return " ".join(text.split())
 
 
+def layout_text(pdf: bytes) -> str:
+    """The text as poppler's `pdftotext -layout` reads it, whitespace squeezed per line:
+    table rows stay on one line each, in the order they are printed."""
+    result = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"],  # noqa: S607 - poppler-utils from PATH
+        input=pdf,
+        capture_output=True,
+        check=True,
+    )
+    lines = result.stdout.decode().splitlines()
+    return "\n".join(" ".join(line.split()) for line in lines if line.strip())
+
+
 def page_count(pdf: bytes) -> int:
     return len(PdfReader(io.BytesIO(pdf)).pages)
 

@@ -66,17 +66,3 @@ def member(ticket_type, **overrides) -> AttendeeData:
     }
     data.update(overrides)
     return AttendeeData(**data)
-
-
-def pdftotext(pdf: bytes) -> str:
-    """The text as poppler's `pdftotext -layout` reads it, whitespace squeezed per line."""
-    import subprocess
-
-    result = subprocess.run(
-        ["pdftotext", "-layout", "-", "-"],  # noqa: S607
-        input=pdf,
-        capture_output=True,
-        check=True,
-    )
-    lines = result.stdout.decode().splitlines()
-    return "\n".join(" ".join(line.split()) for line in lines if line.strip())

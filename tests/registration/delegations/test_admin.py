@@ -18,8 +18,8 @@ from registration.models import (
 from registration.services import delegations
 from tests.factories import AttendeeFactory, OrderFactory, UserFactory
 from tests.factories.travel import TravelPlanFactory, VisaDetailsFactory
-from tests.pdf_tools import page_count
-from tests.registration.delegations.conftest import member, pdftotext
+from tests.pdf_tools import layout_text, page_count
+from tests.registration.delegations.conftest import member
 
 pytestmark = pytest.mark.django_db
 
@@ -173,7 +173,7 @@ def test_manifest_screen_and_csv_sort_by_instant_in_local_days(client, event, ma
     ]
 
     pdf = client.get(f"/admin/travel_manifest/?event={event.pk}&format=pdf")
-    text = pdftotext(pdf.content)
+    text = layout_text(pdf.content)
     assert text.index("23:30 PDT") < text.index("23:00 HST") < text.index("09:00 EDT")
     assert "Wednesday 9 June 2027 · 2 travellers" in text
 
@@ -296,7 +296,7 @@ def test_letters_are_issued_only_when_paid_and_approved(
     assert response["Content-Type"] == "application/pdf"
     assert page_count(response.content) == 1
     assert list(VisaLetter.objects.values_list("attendee_id", flat=True)) == [paid.pk]
-    assert "Paid Park" in pdftotext(response.content)
+    assert "Paid Park" in layout_text(response.content)
 
     approve = client.post(
         f"/admin/travel_plans/attendee/{unapproved.pk}/letter-status/",

@@ -125,7 +125,9 @@ def test_closing_issues_one_invoice_for_all_held_member_orders(
     assert f"Invoice {invoice.number}" in text
     assert "Ville de Toulouse" in text
     assert f"Delegate – Léa Dubois ({first.code})" in text
-    assert "USD 900.00" in text or "$900.00" in text
+    assert "Total due USD 900.00" in text
+    assert invoice.delegation.name in text
+    assert f"Please quote invoice {invoice.number} with your payment." in text
     assert OutboxMessage.objects.filter(
         kind="email.delegation_invoice_issued", payload={"invoice": invoice.pk}
     ).exists()

@@ -21,8 +21,7 @@ from registration.services import travel
 from registration.services.periodic import run_periodic_jobs
 from tests.factories import AttendeeFactory, OrderFactory
 from tests.factories.travel import TravelPlanFactory, VisaDetailsFactory
-from tests.pdf_tools import flat_text, page_count
-from tests.registration.delegations.conftest import pdftotext
+from tests.pdf_tools import flat_text, layout_text, page_count
 
 pytestmark = pytest.mark.django_db
 
@@ -246,7 +245,7 @@ def test_letter_is_numbered_logged_without_passport_and_reads_right(
     )
     pdf = travel.render_visa_letters([letter])
     assert page_count(pdf) == 1
-    text = pdftotext(pdf)
+    text = layout_text(pdf)
     assert f"{letter.number} {timezone.localtime(now, event.tz):%-d %B %Y}" in text
     assert "Letter of invitation" in text
     assert "Passport number 19FV12345" in text
