@@ -63,12 +63,6 @@ from registration.money import format_money
 from registration.services import orders as order_service
 from registration.services.errors import RegistrationError
 
-YOUTH_PERMISSION = "registration.view_youthdetails"
-
-# Kept under their old names for the modules that import them from here.
-can_see_youth_details = staff_access.can_see_youth_details
-can_decide_applications = staff_access.can_manage_orders
-
 
 def _read_only_view_kwargs() -> dict:
     """Screens without add, edit, delete, copy or history views."""
@@ -341,7 +335,7 @@ class OrdersViewSet(ModelViewSet):
         ]
 
     def _application(self, request, pk) -> Order:
-        if not can_decide_applications(request.user):
+        if not staff_access.can_manage_orders(request.user):
             raise PermissionDenied
         return get_object_or_404(Order.objects.select_related("event"), pk=pk)
 

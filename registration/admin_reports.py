@@ -35,15 +35,11 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
-from registration import selectors
+from registration import selectors, staff_access
 from registration.models import Event
 from registration.money import format_money
 
-REPORT_PERMISSIONS = ("registration.view_order", "registration.view_payment")
-
-
-def can_view_reports(user) -> bool:
-    return user.is_active and user.has_perms(REPORT_PERMISSIONS)
+can_view_reports = staff_access.can_view_reports
 
 
 @dataclass

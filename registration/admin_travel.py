@@ -27,7 +27,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
-from registration import selectors
+from registration import selectors, staff_access
 from registration.airports import airport_zone
 from registration.models import (
     Attendee,
@@ -115,7 +115,7 @@ class TravelPlanIndexView(
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        show_passports = self.request.user.has_perm(VIEW_VISA)
+        show_passports = staff_access.can_see_passport_details(self.request.user)
         plans = []
         if self.event is not None:
             queryset = selectors.get_travel_plans(self.event)
@@ -262,9 +262,9 @@ class TravelPlanEditView(PermissionRequired, WagtailAdminTemplateMixin, Template
         plan = getattr(self.attendee, "travel", None)
         travel_form = TravelAdminForm(data, initial=travel.travel_form_values(plan))
         visa_form = None
-        if self.request.user.has_perm(CHANGE_VISA) and self.request.user.has_perm(
-            VIEW_VISA
-        ):
+        if self.request.user.has_perm(
+            CHANGE_VISA
+        ) and staff_access.can_see_passport_details(self.request.user):
             details = VisaDetails.objects.filter(attendee=self.attendee).first()
             initial = {}
             if details is not None:
@@ -630,7 +630,7 @@ class VisaLetterIndexView(
             .order_by("attendee__family_name", "pk")
         )
         context["can_issue"] = self.request.user.has_perm(ISSUE_LETTERS)
-        context["can_read"] = self.request.user.has_perm(VIEW_VISA)
+        context["can_read"] = staff_access.can_see_passport_details(self.request.user)
         return context
 
 

@@ -15,6 +15,9 @@ Each maps to one Django permission, given to the staff groups by migrations
 | offer or cancel a waiting-list place | change_waitinglistentry | Registration managers |
 | create vouchers in bulk | add_voucher | Registration managers |
 | see the activity log | view_activitylog | Registration managers, Finance |
+| see reports (with revenue) | view_order and view_payment | Registration managers, Finance |
+| download an attendee's data | view_attendee (youth, passport parts: their own) | every staff group |
+| erase an attendee's personal data | delete_attendee | none by default (superusers) |
 
 Superusers pass every check.
 """
@@ -91,3 +94,8 @@ def can_erase_personal_data(user) -> bool:
     """Anonymise an attendee: `delete_attendee`, held by no staff group by default
     (superusers, or whoever the data protection officer is given it)."""
     return _has(user, "delete_attendee")
+
+
+def can_view_reports(user) -> bool:
+    """Reports show revenue: Registration managers and Finance."""
+    return _has(user, "view_order") and _has(user, "view_payment")

@@ -15,7 +15,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registration import selectors
+from registration import selectors, staff_access
 from registration.airports import airport_zone
 from registration.api.exceptions import invalid_response
 from registration.api.permissions import StaffWithPermissions
@@ -29,7 +29,6 @@ ERRORS = {
     403: ErrorSerializer,
     404: ErrorSerializer,
 }
-VIEW_VISA = "registration.view_visadetails"
 CHANGE_VISA = "registration.change_visadetails"
 EVENT_PARAMETER = OpenApiParameter(
     "event", str, description="Only this event (its slug).", required=False
@@ -219,7 +218,7 @@ class DelegationDetail(APIView):
 
 
 def _plans_for(request, queryset):
-    show_visa = request.user.has_perm(VIEW_VISA)
+    show_visa = staff_access.can_see_passport_details(request.user)
     if show_visa:
         queryset = queryset.select_related("attendee__visa")
     plans = list(queryset)
@@ -289,7 +288,8 @@ class AttendeeTravel(APIView):
         data = dict(incoming.validated_data)
         visa = data.pop("visa", None)
         if visa is not None and not (
-            request.user.has_perm(CHANGE_VISA) and request.user.has_perm(VIEW_VISA)
+            request.user.has_perm(CHANGE_VISA)
+            and staff_access.can_see_passport_details(request.user)
         ):
             raise PermissionDenied(
                 "Passport details need the Travel desk's permission."

@@ -4,6 +4,7 @@ capacity, ages, questions) are the services' and come back as field errors."""
 from django.conf import settings
 from rest_framework import serializers
 
+from registration import staff_access
 from registration.models import Attendee, Event, Order, PaymentMethod
 from registration.selectors import CatalogueItem
 
@@ -269,7 +270,7 @@ class AttendeeOutSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         youth = getattr(attendee, "youth", None)
         if youth is None or not (
-            request and request.user.has_perm("registration.view_youthdetails")
+            request and staff_access.can_see_youth_details(request.user)
         ):
             return None
         consent = getattr(youth, "consent", None)

@@ -24,6 +24,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registration import staff_access
 from registration.models import (
     LIVE_ORDER_STATUSES,
     Attendee,
@@ -44,7 +45,6 @@ from registration.services.errors import RegistrationError
 
 logger = logging.getLogger(__name__)
 
-YOUTH_PERMISSION = "registration.view_youthdetails"
 RESOURCES = {
     ExportKind.ATTENDEES: AttendeeExportResource,
     ExportKind.ORDERS: OrderExportResource,
@@ -67,8 +67,8 @@ def can_export(user, kind: str) -> bool:
     return user.is_active and user.has_perm(VIEW_PERMISSIONS[kind])
 
 
-def can_see_youth_details(user) -> bool:
-    return user.is_active and user.has_perm(YOUTH_PERMISSION)
+# Youth columns follow the one rule for youth data in the staff screens.
+can_see_youth_details = staff_access.can_see_youth_details
 
 
 def allowed_columns(kind: str, user) -> list[tuple[str, str]]:
