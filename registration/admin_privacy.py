@@ -71,7 +71,7 @@ class EraseAttendeeView(OrderActionView):
         return str(self.attendee)
 
     def refusal(self) -> str:
-        if self.attendee.badge_name == privacy.ERASED_NAME:
+        if privacy.is_erased(self.attendee):
             return _("This attendee's personal data is already erased.")
         return ""
 

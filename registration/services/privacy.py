@@ -135,6 +135,11 @@ def export_attendee_data(
     return data
 
 
+def is_erased(attendee: Attendee) -> bool:
+    """Whether `erase_attendee` has already anonymised this attendee."""
+    return attendee.badge_name == ERASED_NAME and attendee.email == ""
+
+
 @transaction.atomic
 def erase_attendee(attendee: Attendee, *, by) -> Attendee:
     """Anonymise `attendee`: names, contact, organisation, answers; delete youth,
