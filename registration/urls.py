@@ -7,6 +7,7 @@ from registration.views import (
     consent,
     delegation_page,
     order_page,
+    privacy_notice,
     waiting_list,
 )
 
@@ -36,6 +37,7 @@ urlpatterns = [
     ),
     path("attendees/<str:secret>/", order_page.attendee_detail, name="attendee"),
     path("consent/<str:token>/", consent.consent_form, name="consent"),
+    path("privacy/", privacy_notice.privacy_notice, name="privacy"),
     path("waiting-list/<slug:slug>/", waiting_list.join, name="waiting_list_join"),
     path(
         "waiting-list/offer/<str:token>/", waiting_list.offer, name="waiting_list_offer"

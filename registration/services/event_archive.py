@@ -234,9 +234,7 @@ def export_event(event: Event, path: Path) -> ArchiveSummary:
     path = Path(path)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("manifest.json", json.dumps(manifest, indent=2))
-        archive.writestr(
-            "data.json", json.dumps(objects, cls=ArchiveEncoder, indent=1)
-        )
+        archive.writestr("data.json", json.dumps(objects, cls=ArchiveEncoder, indent=1))
     return summary
 
 
