@@ -329,7 +329,10 @@ REST_FRAMEWORK = {
         "registration.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "registration.api.authentication.TokenScope",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # One error shape: {"code", "detail", "errors": {"dotted.field": [...]}}.
     "EXCEPTION_HANDLER": "registration.api.exceptions.exception_handler",
