@@ -88,3 +88,8 @@ def test_schema_and_docs_are_public_and_docs_load_no_cdn(db):
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in html
     assert "cdn.jsdelivr" not in html
     assert "unpkg" not in html
+    # The start-up script is a file of its own, so the page runs under the CSP.
+    assert '<script src="/api/docs/?script="></script>' in html
+    script = client.get("/api/docs/?script=")
+    assert script["Content-Type"] == "application/javascript"
+    assert "SwaggerUIBundle" in script.content.decode()
