@@ -65,7 +65,8 @@ def server_error(request, template_name="500.html") -> HttpResponse:
     """handler500: Django calls it inside its `except` block, so sys.exc_info() holds the error."""
     exc = sys.exc_info()[1]
     if is_database_unavailable(exc):
-        logger.warning("Database unavailable during %s %s", request.method, request.path)
+        logger.warning(
+            "Database unavailable during %s %s", request.method, request.path
+        )
         return database_unavailable(request)
     return django_server_error(request, template_name)
-

@@ -36,12 +36,8 @@ from registration.models import (
 )
 from registration.services import payments
 from tests.factories import EventFactory, TicketTypeFactory
-from tests.registration.payments.conftest import (  # fake_stripe is a fixture
-    WEBHOOK_URL,
-    fake_stripe,  # noqa: F401
-    make_order,
-    sign,
-)
+from tests.registration.payments import conftest as stripe_fixtures
+from tests.registration.payments.conftest import WEBHOOK_URL, make_order, sign
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -50,6 +46,8 @@ pytestmark = [
         reason="needs PostgreSQL (pg_terminate_backend); CI runs it with DATABASE_URL",
     ),
 ]
+
+fake_stripe = stripe_fixtures.fake_stripe  # the Stripe fixture, used here too
 
 DRILL_LOCK = 727_272
 WAIT_FOR_BACKEND_SECONDS = 2.5  # below the 3 s lock_timeout of every connection
@@ -215,7 +213,10 @@ def test_connection_lost_while_applying_a_webhook_is_503_and_the_retry_pays_once
         return requests.post(
             live_server.url + WEBHOOK_URL,
             data=body,
-            headers={"Content-Type": "application/json", "Stripe-Signature": sign(body)},
+            headers={
+                "Content-Type": "application/json",
+                "Stripe-Signature": sign(body),
+            },
             timeout=20,
         )
 
