@@ -34,7 +34,7 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,7 +52,7 @@ def check(name: str, ok: bool, detail: object = "") -> None:
 
 def as_postgres(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(  # noqa: S603 (fixed PostgreSQL tools)
-        ["runuser", "-u", "postgres", "--", *args],
+        ["/usr/sbin/runuser", "-u", "postgres", "--", *args],
         check=True,
         capture_output=True,
         text=True,
@@ -67,7 +67,13 @@ class Cluster:
 
     def start(self):
         as_postgres(
-            str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust"
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
         )
         self.ctl("start")
         subprocess.run(  # noqa: S603
@@ -104,10 +110,8 @@ class Cluster:
         return self.ctl("restart", "-m", "fast")
 
     def remove(self):
-        try:
+        with suppress(subprocess.CalledProcessError):
             self.ctl("stop", "-m", "immediate")
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -291,9 +295,7 @@ def drill_order(cluster: Cluster, base: str) -> None:
     order = Order.objects.filter(event=event).first()
     check(
         "pressing the button again places the order (seat not leaked)",
-        again.status_code == 302
-        and order is not None
-        and order.attendees.count() == 1,
+        again.status_code == 302 and order is not None and order.attendees.count() == 1,
         f"{again.status_code} -> {again.headers.get('Location')}",
     )
 
@@ -339,7 +341,10 @@ def drill_webhook(cluster: Cluster, base: str) -> None:
         return requests.post(
             base + WEBHOOK_URL,
             data=body,
-            headers={"Content-Type": "application/json", "Stripe-Signature": sign(body)},
+            headers={
+                "Content-Type": "application/json",
+                "Stripe-Signature": sign(body),
+            },
             timeout=30,
         )
 
@@ -399,7 +404,9 @@ def main() -> int:
         return 2
     cluster = Cluster()
     try:
-        print(f"Starting a throwaway PostgreSQL on 127.0.0.1:{PG_PORT} in {cluster.dir}")
+        print(
+            f"Starting a throwaway PostgreSQL on 127.0.0.1:{PG_PORT} in {cluster.dir}"
+        )
         cluster.start()
         configure_django()
         server = serve()
