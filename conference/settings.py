@@ -217,6 +217,9 @@ if TASK_BACKEND not in _TASK_BACKENDS:
         f"TASK_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, not {TASK_BACKEND!r}."
     )
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASK_BACKEND]}}
+# A task of ours RUNNING longer than this is taken for one whose worker died
+# and is run again by the periodic loop (registration/services/recovery.py).
+STALLED_TASK_SECONDS = env_int("STALLED_TASK_SECONDS", 15 * 60)
 if TASK_BACKEND == "rq":
     if not REDIS_URL:
         raise ImproperlyConfigured("TASK_BACKEND=rq needs REDIS_URL.")

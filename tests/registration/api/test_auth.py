@@ -89,6 +89,12 @@ def test_schema_and_docs_are_public_and_docs_load_no_cdn(db):
     assert "cdn.jsdelivr" not in html
     assert "unpkg" not in html
 
+    # The start-up script is a file of its own, so the page runs under the CSP.
+    assert '<script src="/api/docs/?script="></script>' in html
+    script = client.get("/api/docs/?script=")
+    assert script["Content-Type"] == "application/javascript"
+    assert "SwaggerUIBundle" in script.content.decode()
+
 
 def test_read_only_token_reads_but_cannot_write(staff):
     out = StringIO()
