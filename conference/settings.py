@@ -341,6 +341,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["conference.schema.only_public_api"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "conference.schema.common_error_responses",
+    ],
+    # `<id:…>` in API addresses (registration/api/converters.py).
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}
+    },
     # /api/docs/ loads Swagger UI from static/vendor/swagger-ui/ (no CDN): it
     # works offline and under a strict CSP.
     "SWAGGER_UI_DIST": STATIC_URL + "vendor/swagger-ui",

@@ -9,13 +9,19 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import authentication, exceptions, serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from registration.api.converters import MAX_ID
 from registration.api.serializers import ErrorSerializer
 from registration.models import CheckInResult, CheckInType, Device
 from registration.services.checkin import (
@@ -134,9 +140,13 @@ class RedeemInSerializer(serializers.Serializer):
     )
     attendee = serializers.IntegerField(
         required=False,
+        min_value=1,
+        max_value=MAX_ID,
         help_text="An attendee id from search or sync, for a person without a badge.",
     )
-    list = serializers.IntegerField(help_text="The check-in list id.")
+    list = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="The check-in list id."
+    )
     nonce = serializers.RegexField(
         r"^[A-Za-z0-9_-]{8,64}$",
         help_text=(
@@ -248,7 +258,13 @@ class Redeem(DeviceView):
         request=RedeemInSerializer,
         responses={
             200: RedeemOutSerializer,
-            403: RedeemOutSerializer,
+            # A revoked device gets the scan answer; a list of another event
+            # (or none) the one error shape.
+            403: PolymorphicProxySerializer(
+                component_name="RedeemRefused",
+                serializers=[RedeemOutSerializer, ErrorSerializer],
+                resource_type_field_name=None,
+            ),
             **SCAN_ERRORS,
         },
     )
@@ -413,6 +429,6 @@ urlpatterns = [
     path("pair/", Pair.as_view(), name="checkin_pair"),
     path("redeem/", Redeem.as_view(), name="checkin_redeem"),
     path("lists/", DeviceLists.as_view(), name="checkin_lists"),
-    path("lists/<int:list_id>/sync/", SyncList.as_view(), name="checkin_sync"),
-    path("lists/<int:list_id>/search/", SearchList.as_view(), name="checkin_search"),
+    path("lists/<id:list_id>/sync/", SyncList.as_view(), name="checkin_sync"),
+    path("lists/<id:list_id>/search/", SearchList.as_view(), name="checkin_search"),
 ]

@@ -1,8 +1,10 @@
 """REST API addresses (not language-prefixed), mounted at /api/."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from conference.errors import api_not_found
 from registration.api import lists, views
 
 app_name = "api"
@@ -38,4 +40,8 @@ urlpatterns = [
         ),
         name="docs",
     ),
+    # Anything else under /api/ is a JSON 404 for every method, rather than
+    # falling through to Wagtail's page catch-all (an HTML 404, or a CSRF 403
+    # for PUT and POST).
+    re_path(r"", csrf_exempt(api_not_found)),
 ]
