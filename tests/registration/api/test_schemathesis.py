@@ -55,6 +55,9 @@ def credentials(db):
 
 # Building the schema needs no database: the data comes from `credentials`.
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+# The coverage phase (every boundary case of every parameter, thousands of
+# requests) is the drill's job; here: the schema's examples and random cases.
+schema.config.phases.coverage.enabled = False
 
 
 @schema.parametrize()
