@@ -233,6 +233,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Sessions live in the database; with Redis, "cached_db" serves them from the
+# shared cache and keeps the database copy (SESSION_STORE=db|cached_db|cache).
+SESSION_STORE = os.environ.get("SESSION_STORE", "cached_db" if REDIS_URL else "db")
+if SESSION_STORE not in {"db", "cached_db", "cache"}:
+    raise ImproperlyConfigured(
+        f"SESSION_STORE must be db, cached_db or cache, not {SESSION_STORE!r}."
+    )
+SESSION_ENGINE = f"django.contrib.sessions.backends.{SESSION_STORE}"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
