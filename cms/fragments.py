@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
 
 BODY_FRAGMENT = "page-body"
-# The templates say `{% cache 3600 "page-body" page.pk LANGUAGE_CODE %}`.
+# The templates say `{% cache 3600 page-body page.pk lang %}`.
 FRAGMENT_SECONDS = 3600
 
 

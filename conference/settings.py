@@ -235,7 +235,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Sessions live in the database; with Redis, "cached_db" serves them from the
 # shared cache and keeps the database copy (SESSION_STORE=db|cached_db|cache).
-SESSION_STORE = os.environ.get("SESSION_STORE", "cached_db" if REDIS_URL else "db")
+SESSION_STORE = os.environ.get("SESSION_STORE") or ("cached_db" if REDIS_URL else "db")
 if SESSION_STORE not in {"db", "cached_db", "cache"}:
     raise ImproperlyConfigured(
         f"SESSION_STORE must be db, cached_db or cache, not {SESSION_STORE!r}."
@@ -300,6 +300,8 @@ EMAIL_BACKEND = os.environ.get(
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+# The file backend (django.core.mail.backends.filebased.EmailBackend) writes here.
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
