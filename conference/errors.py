@@ -18,6 +18,7 @@ from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
+from django.views.defaults import page_not_found
 from django.views.defaults import server_error as django_server_error
 
 logger = logging.getLogger(__name__)
@@ -70,3 +71,14 @@ def server_error(request, template_name="500.html") -> HttpResponse:
         )
         return database_unavailable(request)
     return django_server_error(request, template_name)
+
+
+def api_not_found(request, exception=None):
+    return JsonResponse({"code": "not_found", "detail": "Not found."}, status=404)
+
+
+def not_found(request, exception=None):
+    """404 for an address nothing matches; under /api/ the API's error shape."""
+    if request.path.startswith("/api/"):
+        return api_not_found(request, exception)
+    return page_not_found(request, exception)

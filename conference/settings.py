@@ -236,6 +236,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Sessions live in the database; with Redis, "cached_db" serves them from the
+# shared cache and keeps the database copy (SESSION_STORE=db|cached_db|cache).
+SESSION_STORE = os.environ.get("SESSION_STORE") or ("cached_db" if REDIS_URL else "db")
+if SESSION_STORE not in {"db", "cached_db", "cache"}:
+    raise ImproperlyConfigured(
+        f"SESSION_STORE must be db, cached_db or cache, not {SESSION_STORE!r}."
+    )
+SESSION_ENGINE = f"django.contrib.sessions.backends.{SESSION_STORE}"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -295,6 +303,8 @@ EMAIL_BACKEND = os.environ.get(
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+# The file backend (django.core.mail.backends.filebased.EmailBackend) writes here.
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -347,6 +357,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["conference.schema.only_public_api"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "conference.schema.common_error_responses",
+    ],
+    # `<id:…>` in API addresses (registration/api/converters.py).
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}
+    },
     # /api/docs/ loads Swagger UI from static/vendor/swagger-ui/ (no CDN): it
     # works offline and under a strict CSP.
     "SWAGGER_UI_DIST": STATIC_URL + "vendor/swagger-ui",

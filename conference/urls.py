@@ -38,3 +38,4 @@ urlpatterns += i18n_patterns(
 
 # A lost database connection answers 503 with Retry-After instead of 500.
 handler500 = "conference.errors.server_error"
+handler404 = "conference.errors.not_found"

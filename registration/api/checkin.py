@@ -13,7 +13,12 @@ from django.http import HttpResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import authentication, exceptions, serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
@@ -22,6 +27,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.utils import encoders
 from rest_framework.views import APIView
 
+from registration.api.converters import MAX_ID
 from registration.api.exceptions import exception_handler
 from registration.api.serializers import ErrorSerializer
 from registration.models import CheckInResult, CheckInType, Device
@@ -143,9 +149,13 @@ class RedeemInSerializer(serializers.Serializer):
     )
     attendee = serializers.IntegerField(
         required=False,
+        min_value=1,
+        max_value=MAX_ID,
         help_text="An attendee id from search or sync, for a person without a badge.",
     )
-    list = serializers.IntegerField(help_text="The check-in list id.")
+    list = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="The check-in list id."
+    )
     nonce = serializers.RegexField(
         r"^[A-Za-z0-9_-]{8,64}$",
         help_text=(
@@ -267,6 +277,10 @@ def _error_response(exc) -> HttpResponse:
     return response.render()
 
 
+def _is_id(value) -> bool:
+    return type(value) is int and 0 < value <= MAX_ID
+
+
 def _lean_scan(body: bytes) -> dict | None:
     """The scan's values if the body is the common, plainly valid case."""
     try:
@@ -280,13 +294,13 @@ def _lean_scan(body: bytes) -> dict | None:
         return None
     if secret is not None and not (isinstance(secret, str) and 0 < len(secret) <= 200):
         return None
-    if attendee is not None and type(attendee) is not int:
+    if attendee is not None and not _is_id(attendee):
         return None
     list_id, nonce = data.get("list"), data.get("nonce")
     scan_type = data.get("type", CheckInType.ENTRY)
     offline, forced = data.get("offline", False), data.get("forced", False)
     if (
-        type(list_id) is not int
+        not _is_id(list_id)
         or not isinstance(nonce, str)
         or not NONCE.fullmatch(nonce)
         or scan_type not in SCAN_TYPES
@@ -371,7 +385,13 @@ class Redeem(DeviceView):
         request=RedeemInSerializer,
         responses={
             200: RedeemOutSerializer,
-            403: RedeemOutSerializer,
+            # A revoked device gets the scan answer; a list of another event
+            # (or none) the one error shape.
+            403: PolymorphicProxySerializer(
+                component_name="RedeemRefused",
+                serializers=[RedeemOutSerializer, ErrorSerializer],
+                resource_type_field_name=None,
+            ),
             **SCAN_ERRORS,
         },
     )
@@ -536,6 +556,6 @@ urlpatterns = [
     path("pair/", Pair.as_view(), name="checkin_pair"),
     path("redeem/", Redeem.as_view(), name="checkin_redeem"),
     path("lists/", DeviceLists.as_view(), name="checkin_lists"),
-    path("lists/<int:list_id>/sync/", SyncList.as_view(), name="checkin_sync"),
-    path("lists/<int:list_id>/search/", SearchList.as_view(), name="checkin_search"),
+    path("lists/<id:list_id>/sync/", SyncList.as_view(), name="checkin_sync"),
+    path("lists/<id:list_id>/search/", SearchList.as_view(), name="checkin_search"),
 ]

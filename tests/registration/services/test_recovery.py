@@ -74,7 +74,7 @@ def test_a_task_still_within_the_limit_is_left_alone(
 def test_a_job_that_keeps_losing_its_worker_is_given_up(
     database_tasks, django_capture_on_commit_callbacks
 ):
-    message = queued_message(database_tasks, django_capture_on_commit_callbacks)
+    queued_message(database_tasks, django_capture_on_commit_callbacks)
     for _ in range(MAX_LOST_WORKERS):
         latest = DBTaskResult.objects.order_by("-enqueued_at").first()
         DBTaskResult.objects.filter(pk=latest.pk).update(
