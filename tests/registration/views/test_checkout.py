@@ -376,3 +376,24 @@ def test_privacy_notice_page_names_the_retention_periods(client, settings):
     assert "45 days after the event" in html
     assert "20 days after the event" in html
     assert PRIVACY_NOTICE_VERSION in html
+
+
+def test_spanish_review_carries_the_total_unlocalised_and_places_the_order(
+    client, event, delegate
+):
+    # In Spanish the page shows "450,00"; the hidden total it posts back must
+    # stay machine-readable, or every Spanish order is "price changed".
+    client.post("/es/register/conference/", {f"ticket_{delegate.pk}": "1"})
+    client.post(
+        "/es/register/conference/attendees/",
+        {**BUYER, "buyer.language": "es", **attendee_post(0)},
+    )
+    review = client.get("/es/register/conference/review/").content.decode()
+    assert 'name="expected_total" value="450.00"' in review
+
+    placed = client.post(
+        "/es/register/conference/review/", {"expected_total": "450.00", **BILLING}
+    )
+
+    assert placed.status_code == 302
+    assert Order.objects.get().language == "es"
