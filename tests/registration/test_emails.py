@@ -4,7 +4,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from registration import emails, emails_payments
 from registration.models import (
@@ -14,6 +16,7 @@ from registration.models import (
     PaymentProvider,
     PaymentStatus,
 )
+from registration.money import format_money
 from registration.services import consent, orders, waiting_list
 from registration.services.orders import YouthData
 from tests.factories import EventFactory, ExtraFactory, TicketTypeFactory, UserFactory
@@ -68,15 +71,29 @@ def test_order_received_goes_to_the_buyer_with_total_and_link(event, delegate, s
     [message] = sent
     assert message.to == ["buyer@example.org"]
     assert message.reply_to == ["events@sister-cities.example"]
-    assert message.subject == f"Order received: Annual Conference ({order.code})"
+    # The buyer chose Spanish: texts, money and dates follow (whatever the catalogue says).
+    with translation.override("es"):
+        assert message.subject == gettext("Order received: %(event)s (%(code)s)") % {
+            "event": "Annual Conference",
+            "code": order.code,
+        }
+        total = "535,00\u00a0USD"
+        assert format_money(order.total, "USD") == total
+        due = date_format(timezone.localtime(order.expires_at, event.tz), "DATE_FORMAT")
+        invoice_sentence = gettext(
+            "We will send an invoice for %(total)s. Please pay it by %(date)s; "
+            "unpaid places are released after that date."
+        ) % {"total": total, "date": due}
+        total_line = f"{gettext('Total')}: {total}"
     link = f"http://localhost:8000/es/orders/{order.code}/{order.secret}/"
     assert link in message.body
     assert (
-        "- Mina Park: Delegate (USD 450.00)\n  + Gala dinner (USD 85.00)"
+        "- Mina Park: Delegate (450,00\u00a0USD)\n  + Gala dinner (85,00\u00a0USD)"
         in message.body
     )
-    assert "Total: USD 535.00" in message.body
-    assert "We will send an invoice for USD 535.00." in message.body
+    assert total_line in message.body
+    assert invoice_sentence in message.body
+    assert " de " in due  # "14 de junio de 2027": the Spanish date format
     assert f'href="{link}"' in html(message)
     assert '<html lang="es">' in html(message)
 
