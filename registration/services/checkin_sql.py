@@ -71,6 +71,7 @@ def _attendee_sql(*, by_secret: bool, all_ticket_types: bool, lock: bool) -> str
             "ticket_type",
             "delegation",
             "badge_name",
+            "badge_name_latin",
             "given_name",
             "family_name",
             "organisation",
