@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from registration import emails, emails_payments
 from registration.models import (
@@ -137,8 +137,17 @@ def test_free_order_confirms_to_buyer_and_notices_each_attendee(event, send):
     notice = sent[1]
     mina = order.attendees.get(email="mina@example.org")
     assert f"http://localhost:8000/fr/attendees/{mina.secret}/" in notice.body
-    assert "Ada Buyer has registered you for Annual Conference as Press." in notice.body
-    assert "Your badge will read: Mina Park." in notice.body
+    with translation.override("fr"):
+        registered = gettext(
+            "%(buyer)s has registered you for %(event)s as %(ticket)s."
+        )
+        badge = gettext("Your badge will read: %(badge)s.")
+    assert (
+        registered
+        % {"buyer": "Ada Buyer", "event": "Annual Conference", "ticket": "Press"}
+        in notice.body
+    )
+    assert badge % {"badge": "Mina Park"} in notice.body
 
 
 def test_paying_a_pending_order_sends_the_confirmation(event, delegate, send):
@@ -264,7 +273,16 @@ def test_waiting_list_offer_goes_to_the_person_in_line(event, send):
     orders.cancel_order(held, by=None)
     _, [offer] = send(waiting_list.offer_waiting_list_places)
     assert offer.to == ["wendy@example.org"]
-    assert "A place for Delegate at Annual Conference has become free" in offer.body
+    with translation.override("es"):  # Wendy's language
+        free = ngettext(
+            "A place for %(ticket)s at %(event)s has become free and is reserved for you.",
+            "%(n)s places for %(ticket)s at %(event)s have become free and are reserved for you.",
+            1,
+        )
+    assert (
+        free % {"n": 1, "ticket": "Delegate", "event": "Annual Conference"}
+        in offer.body
+    )
     assert f"http://localhost:8000/es/waiting-list/offer/{entry.token}/" in offer.body
 
 

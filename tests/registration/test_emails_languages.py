@@ -76,6 +76,7 @@ def test_confirmation_and_ticket_come_out_in_spanish(
     assert spanish("Dear %(name)s,", name="Lucía Gómez") in message.body
 
     [(filename, pdf, mime_type)] = message.attachments
+    assert filename == f"ticket-{order.code}-{order.attendees.get().pk}.pdf"
     assert mime_type == "application/pdf"
     text = flat_text(pdf)
     assert spanish("Ticket") in text
