@@ -22,6 +22,8 @@ if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
 fi
 
 # Only out-of-date catalogues are recompiled; the virtualenv's own are left alone.
+# Run without the project's settings (they need a SECRET_KEY outside DEBUG).
 if compgen -G "locale/*/LC_MESSAGES/*.po" >/dev/null; then
-  .venv/bin/python manage.py compilemessages --ignore ".venv" --verbosity 0
+  env -u DJANGO_SETTINGS_MODULE .venv/bin/python -m django compilemessages \
+    --ignore ".venv" --ignore "node_modules" --verbosity 0
 fi
