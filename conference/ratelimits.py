@@ -120,6 +120,8 @@ def too_many(request: HttpRequest, exceeded: Exceeded) -> HttpResponse:
         response = JsonResponse(
             {
                 "code": "rate_limited",
+                # `detail` as every API error; `message` kept for older clients.
+                "detail": message,
                 "message": message,
                 "retry_after": exceeded.retry_after,
             },

@@ -8,6 +8,7 @@ from registration.views import (
     consent,
     delegation_page,
     order_page,
+    privacy_notice,
     waiting_list,
 )
 
@@ -49,6 +50,7 @@ urlpatterns = [
     ),
     path("attendees/<str:secret>/", order_page.attendee_detail, name="attendee"),
     path("consent/<str:token>/", consent.consent_form, name="consent"),
+    path("privacy/", privacy_notice.privacy_notice, name="privacy"),
     path("waiting-list/<slug:slug>/", waiting_list.join, name="waiting_list_join"),
     path(
         "waiting-list/offer/<str:token>/", waiting_list.offer, name="waiting_list_offer"

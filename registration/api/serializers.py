@@ -146,6 +146,13 @@ class BuyerInSerializer(serializers.Serializer):
     address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     tax_id = serializers.CharField(max_length=60, required=False, allow_blank=True)
     language = serializers.ChoiceField(LANGUAGE_CHOICES, default="en")
+    privacy_accepted = serializers.BooleanField(
+        default=False,
+        help_text=(
+            "The buyer agreed to the privacy notice (/privacy/) where you took the "
+            "order; recorded with the time and the notice's version."
+        ),
+    )
 
 
 class YouthInSerializer(serializers.Serializer):

@@ -110,6 +110,14 @@ class Order(models.Model):
         related_name="+",
         verbose_name=_("placed by staff user"),
     )
+    # Privacy (issue 9): when the buyer agreed to which privacy notice, at
+    # checkout (or as passed by an API integrator). Empty: not asked.
+    privacy_accepted_at = models.DateTimeField(
+        _("privacy notice accepted at"), null=True, blank=True
+    )
+    privacy_notice_version = models.CharField(
+        _("privacy notice version"), max_length=20, blank=True
+    )
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )

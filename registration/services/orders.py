@@ -60,6 +60,7 @@ from registration.services.errors import (
     SoldOut,
 )
 from registration.services.outbox import enqueue_message
+from registration.services.privacy import PRIVACY_NOTICE_VERSION
 from registration.tokens import new_order_code
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,8 @@ class BuyerData:
     address: str = ""
     tax_id: str = ""
     language: str = "en"
+    # When the buyer agreed to the privacy notice (services/privacy.py); None: not asked.
+    privacy_accepted_at: datetime | None = None
 
 
 @dataclass
@@ -816,6 +819,10 @@ def _write_order(
         voucher=plan.voucher,
         member_organisation=plan.member,
         created_by=by if getattr(by, "is_authenticated", False) else None,
+        privacy_accepted_at=buyer.privacy_accepted_at,
+        privacy_notice_version=(
+            PRIVACY_NOTICE_VERSION if buyer.privacy_accepted_at else ""
+        ),
         total=plan.quote.total,
         currency=event.currency,
         expires_at=expires_at,

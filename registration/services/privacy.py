@@ -35,6 +35,11 @@ from registration.tokens import new_secret
 
 ERASED_NAME = "Erased attendee"
 
+# The privacy notice buyers agree to at checkout (templates/registration/
+# privacy_notice.html). Change it when the notice's content changes, so each
+# order records which text its buyer saw.
+PRIVACY_NOTICE_VERSION = "2026-11-28"
+
 
 def _date(value) -> str | None:
     return value.isoformat() if value else None
@@ -71,6 +76,8 @@ def export_attendee_data(
             "total": str(order.total),
             "currency": order.currency,
             "placed_at": _date(order.created_at),
+            "privacy_notice_accepted_at": _date(order.privacy_accepted_at),
+            "privacy_notice_version": order.privacy_notice_version,
         },
         "extras": list(attendee.extras.values_list("name", flat=True)),
         "answers": [

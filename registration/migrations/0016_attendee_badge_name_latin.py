@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registration', '0013_delegation_invoice_groups'),
+        ('registration', '0015_api_token_read_only'),
     ]
 
     operations = [

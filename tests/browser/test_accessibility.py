@@ -1,0 +1,152 @@
+"""axe-core (vendored) on every page of the attendee's journey, in English and
+Spanish: zero serious or critical WCAG 2.2 A/AA violations (issue 10)."""
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from wagtail.models import Locale
+
+from registration.models import CheckInList, Order
+from registration.services.checkin import create_device, start_pairing
+from tests.browser.axe import assert_accessible, axe_violations
+from tests.factories import EventFactory, TicketTypeFactory
+from tests.factories.cms import build_site, event_index, event_page
+from tests.factories.registration_more import ConsentTextFactory, YouthDetailsFactory
+from tests.factories.travel import LedDelegationFactory
+from tests.registration.checkin.conftest import make_attendee
+
+# serialized_rollback: the Wagtail root page and locales come from migrations,
+# and a transactional test's flush would take them away from the next one.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+LANGUAGES = {"en": "", "es": "/es"}
+
+
+def translate_page(page, locale):
+    copy = page.copy_for_translation(locale)
+    copy.save_revision().publish()
+    return copy
+
+
+@pytest.fixture
+def journey():
+    """A published site with one open event, in English and Spanish."""
+    now = timezone.now()
+    event = EventFactory(
+        name="Annual Conference",
+        slug="conference",
+        registration_opens_at=now - timezone.timedelta(days=1),
+        registration_closes_at=now + timezone.timedelta(days=30),
+    )
+    delegate = TicketTypeFactory(event=event, name="Delegate", price=Decimal("450"))
+    home = build_site()
+    index = event_index(home)
+    page = event_page(index, event)
+    spanish, _ = Locale.objects.get_or_create(language_code="es")
+    for original in (home, index, page):
+        translate_page(original, spanish)
+    return {"event": event, "delegate": delegate, "page": page}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_public_pages_and_every_checkout_step(live_server, page, journey, lang):
+    base, prefix = live_server.url, LANGUAGES[lang]
+    delegate = journey["delegate"]
+
+    page.goto(f"{base}{prefix}/")
+    assert_accessible(page, base, f"home ({lang})")
+    page.goto(f"{base}{prefix}/events/conference/")
+    assert_accessible(page, base, f"event page ({lang})")
+
+    page.goto(f"{base}{prefix}/register/conference/")
+    assert_accessible(page, base, f"checkout: tickets ({lang})")
+    page.fill(f"[name=ticket_{delegate.pk}]", "1")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url("**/attendees/")
+    assert_accessible(page, base, f"checkout: attendees ({lang})")
+
+    # Sent empty: the error summary and the fields' own errors.
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    assert_accessible(page, base, f"checkout: attendees with errors ({lang})")
+
+    page.fill("[name='buyer.name']", "City of Toulouse")
+    page.fill("[name='buyer.email']", "protocol@toulouse.example")
+    page.fill("[name='attendees.0.given_name']", "Claire")
+    page.fill("[name='attendees.0.family_name']", "Dubois")
+    page.fill("[name='attendees.0.email']", "claire@example.org")
+    invoice = page.locator("input[name=payment_method][value=invoice]")
+    if invoice.count():  # offered as a choice only when cards are offered too
+        invoice.check()
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url("**/review/")
+    assert_accessible(page, base, f"checkout: review ({lang})")
+
+    page.fill("[name=billing_address]", "1 Place du Capitole, Toulouse")
+    page.check("#f-privacy")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    page.wait_for_url("**/orders/**")
+    assert Order.objects.count() == 1
+    assert_accessible(page, base, f"order page ({lang})")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_consent_and_delegation_pages(live_server, page, lang):
+    base, prefix = live_server.url, LANGUAGES[lang]
+    event = EventFactory(name="Youth Leadership Summit", slug="summit")
+    youth_ticket = TicketTypeFactory(
+        event=event, name="Youth delegate", requires_guardian_consent=True
+    )
+    ConsentTextFactory(event=event)
+    youth = YouthDetailsFactory(attendee=make_attendee(youth_ticket))
+    delegation = LedDelegationFactory(event=event, name="Toulouse delegation")
+
+    page.goto(f"{base}{prefix}/consent/{youth.consent_token}/")
+    assert_accessible(page, base, f"consent form ({lang})")
+    page.locator("form button[type=submit]").last.click()  # sent empty
+    page.wait_for_load_state()
+    assert_accessible(page, base, f"consent form with errors ({lang})")
+
+    page.goto(f"{base}{prefix}/delegations/{delegation.secret}/")
+    assert_accessible(page, base, f"delegation page ({lang})")
+
+
+@pytest.mark.parametrize("locale", ["en-US", "es-ES"])
+def test_checkin_app_unpaired_paired_and_answering(live_server, browser, locale):
+    base = live_server.url
+    event = EventFactory(name="Annual Conference", slug="conf")
+    CheckInList.objects.create(event=event, name="Main door")
+    guest = make_attendee(
+        TicketTypeFactory(event=event, name="Delegate"), badge_name="Amara Okafor"
+    )
+    device, _token = create_device(name="Door 1", events=[event])
+    code = start_pairing(device)
+    context = browser.new_context(locale=locale)
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/checkin/")
+        assert_accessible(page, base, f"check-in app, unpaired ({locale})")
+        page.fill("#pair-code", code)
+        page.click("#pair-form button[type=submit]")
+        page.locator("#scan-screen").wait_for()
+        assert_accessible(page, base, f"check-in app, paired ({locale})")
+        page.keyboard.type(guest.secret)
+        page.keyboard.press("Enter")
+        page.locator("#answer[data-status=ok]").wait_for()
+        assert_accessible(page, base, f"check-in app, green answer ({locale})")
+    finally:
+        context.close()
+
+
+def test_the_axe_check_catches_a_real_violation(live_server, page):
+    # Guards the guard: an image without a text alternative must be reported.
+    page.goto(f"{live_server.url}/checkin/")
+    assert axe_violations(page, live_server.url) == []
+    page.evaluate(
+        "() => { const img = document.createElement('img');"
+        " img.src = '/static/img/logo-white.svg'; document.body.prepend(img); }"
+    )
+    found = axe_violations(page, live_server.url)
+    assert [v["id"] for v in found] == ["image-alt"]
