@@ -42,6 +42,8 @@ SECRET_LINK_VIEWS = {
     "registration:order",
     "registration:attendee_edit",
     "registration:order_ticket",
+    "registration:order_attendee_ics",
+    "registration:attendee_ics",
     "registration:order_cancel",
     "registration:attendee",
     "registration:consent",

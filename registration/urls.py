@@ -3,6 +3,7 @@
 from django.urls import path
 
 from registration.views import (
+    calendar,
     checkout,
     consent,
     delegation_page,
@@ -15,6 +16,18 @@ app_name = "registration"
 
 urlpatterns = [
     path("register/<slug:slug>/", checkout.start, name="checkout"),
+    # iCalendar downloads (issue 10): the event, an attendee's programme.
+    path("events/<slug:slug>/calendar.ics", calendar.event_ics, name="event_ics"),
+    path(
+        "orders/<str:code>/<str:secret>/calendar/<int:attendee_id>.ics",
+        calendar.order_attendee_ics,
+        name="order_attendee_ics",
+    ),
+    path(
+        "attendees/<str:secret>/calendar.ics",
+        calendar.attendee_ics,
+        name="attendee_ics",
+    ),
     path(
         "register/<slug:slug>/attendees/", checkout.attendees, name="checkout_attendees"
     ),

@@ -126,6 +126,10 @@ class DeviceView(APIView):
 class AttendeeCardSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(help_text="As printed on the badge.")
+    name_latin = serializers.CharField(
+        help_text="Latin transliteration printed under a name in another script; "
+        "empty for Latin names."
+    )
     given_name = serializers.CharField()
     family_name = serializers.CharField()
     ticket_type = serializers.CharField()

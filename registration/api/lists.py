@@ -146,6 +146,7 @@ class AttendeeListFilter(django_filters.FilterSet):
     def filter_search(self, queryset, name, value):
         return queryset.filter(
             Q(badge_name__icontains=value)
+            | Q(badge_name_latin__icontains=value)
             | Q(given_name__icontains=value)
             | Q(family_name__icontains=value)
             | Q(email__icontains=value)

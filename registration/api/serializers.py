@@ -178,6 +178,13 @@ class AttendeeInSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="Empty: given and family name.",
     )
+    badge_name_latin = serializers.CharField(
+        max_length=120,
+        required=False,
+        allow_blank=True,
+        help_text="Latin transliteration of a badge name in another script; "
+        "printed under it on the badge.",
+    )
     email = serializers.EmailField(required=False, allow_blank=True)
     language = serializers.ChoiceField(LANGUAGE_CHOICES, required=False)
     organisation = serializers.CharField(
@@ -244,6 +251,7 @@ class AttendeeOutSerializer(serializers.ModelSerializer):
             "id",
             "ticket_type",
             "badge_name",
+            "badge_name_latin",
             "given_name",
             "family_name",
             "email",

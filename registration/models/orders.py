@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from registration.models.events import MONEY, Event, Extra, Question, TicketType
+from registration.names import latin_transliteration
 from registration.tokens import new_secret
 
 
@@ -168,6 +169,14 @@ class Attendee(models.Model):
     badge_name = models.CharField(
         _("name on badge"), max_length=120, help_text=_("As it should be printed.")
     )
+    badge_name_latin = models.CharField(
+        _("name on badge in Latin letters"),
+        max_length=120,
+        blank=True,
+        help_text=_(
+            "Optional transliteration, printed under a name written in another script."
+        ),
+    )
     given_name = models.CharField(_("given name"), max_length=100)
     family_name = models.CharField(_("family name"), max_length=100, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -223,6 +232,11 @@ class Attendee(models.Model):
 
     def __str__(self):
         return self.badge_name
+
+    @property
+    def badge_name_transliteration(self) -> str:
+        """The Latin transliteration to show under the badge name; empty for Latin names."""
+        return latin_transliteration(self.badge_name, self.badge_name_latin)
 
     @property
     def consent_missing(self) -> bool:

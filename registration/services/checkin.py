@@ -283,6 +283,8 @@ def attendee_card(attendee: Attendee, extras) -> dict:
     return {
         "id": attendee.pk,
         "name": attendee.badge_name,
+        # Latin transliteration of a name in another script; empty otherwise.
+        "name_latin": attendee.badge_name_transliteration,
         "given_name": attendee.given_name,
         "family_name": attendee.family_name,
         "ticket_type": ticket_type.name,
@@ -623,6 +625,7 @@ def search_attendees(checkin_list: CheckInList, query: str) -> list[dict]:
     for word in query.split(" "):
         condition &= (
             Q(badge_name__icontains=word)
+            | Q(badge_name_latin__icontains=word)
             | Q(given_name__icontains=word)
             | Q(family_name__icontains=word)
             | Q(email__icontains=word)

@@ -47,6 +47,7 @@ ATTENDEE_FIELDS = [
     "ticket_type",
     "delegation",
     "badge_name",
+    "badge_name_latin",
     "given_name",
     "family_name",
     "organisation",

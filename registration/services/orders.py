@@ -103,6 +103,8 @@ class AttendeeData:
     given_name: str = ""
     family_name: str = ""
     badge_name: str = ""
+    # Optional Latin transliteration of a badge name in another script.
+    badge_name_latin: str = ""
     email: str = ""
     language: str = ""
     organisation: str = ""
@@ -833,6 +835,7 @@ def _write_order(
                 order=order,
                 ticket_type=line.ticket_type,
                 badge_name=data.badge_name.strip() or f"{given} {family}".strip(),
+                badge_name_latin=data.badge_name_latin.strip(),
                 given_name=given,
                 family_name=family,
                 email=data.email.strip(),
@@ -1305,6 +1308,7 @@ def can_edit_attendees(order: Order, *, now: datetime | None = None) -> bool:
 
 EDITABLE_ATTENDEE_FIELDS = (
     "badge_name",
+    "badge_name_latin",
     "given_name",
     "family_name",
     "email",
@@ -1369,6 +1373,7 @@ def update_attendee(
         )
     for name, limit in (
         ("badge_name", 120),
+        ("badge_name_latin", 120),
         ("given_name", 100),
         ("family_name", 100),
         ("organisation", 200),

@@ -53,6 +53,7 @@ def export_attendee_data(
     data = {
         "attendee": {
             "badge_name": attendee.badge_name,
+            "badge_name_latin": attendee.badge_name_latin,
             "given_name": attendee.given_name,
             "family_name": attendee.family_name,
             "email": attendee.email,
@@ -158,6 +159,7 @@ def erase_attendee(attendee: Attendee, *, by) -> Attendee:
     """
     attendee = Attendee.objects.select_for_update().get(pk=attendee.pk)
     attendee.badge_name = ERASED_NAME
+    attendee.badge_name_latin = ""
     attendee.given_name = ERASED_NAME
     attendee.family_name = ""
     attendee.email = ""
@@ -168,6 +170,7 @@ def erase_attendee(attendee: Attendee, *, by) -> Attendee:
     attendee.save(
         update_fields=[
             "badge_name",
+            "badge_name_latin",
             "given_name",
             "family_name",
             "email",

@@ -175,6 +175,7 @@ ATTENDEE_FIELDS = (
     "given_name",
     "family_name",
     "badge_name",
+    "badge_name_latin",
     "email",
     "language",
     "organisation",

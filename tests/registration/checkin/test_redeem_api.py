@@ -48,6 +48,7 @@ def test_first_scan_admits_with_name_ticket_extras_delegation_and_flags(
     assert body["attendee"] == {
         "id": guest.pk,
         "name": "Amara Okafor",
+        "name_latin": "",
         "given_name": "Amara",
         "family_name": "Okafor",
         "ticket_type": "Delegate",

@@ -397,3 +397,29 @@ def test_spanish_review_carries_the_total_unlocalised_and_places_the_order(
 
     assert placed.status_code == 302
     assert Order.objects.get().language == "es"
+
+
+def test_checkout_takes_a_badge_name_in_another_script_and_its_transliteration(
+    client, event, delegate
+):
+    client.post("/register/conference/", {f"ticket_{delegate.pk}": "1"})
+    form = client.get("/register/conference/attendees/").content.decode()
+    assert 'name="attendees.0.badge_name_latin"' in form
+    data = {
+        **BUYER,
+        **attendee_post(
+            0,
+            given_name="Иван",
+            family_name="Петров",
+            badge_name="Иван Петров",
+            badge_name_latin="Ivan Petrov",
+        ),
+    }
+    client.post("/register/conference/attendees/", data)
+    client.post("/register/conference/review/", {"expected_total": "450.00", **BILLING})
+
+    person = Order.objects.get().attendees.get()
+    assert (person.badge_name, person.badge_name_latin) == (
+        "Иван Петров",
+        "Ivan Petrov",
+    )
