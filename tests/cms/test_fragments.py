@@ -13,34 +13,38 @@ def paragraph(text):
     return [("paragraph", f"<p>{text}</p>")]
 
 
+# Not `page`: that name is pytest-playwright's, and borrowing it made these
+# tests browser tests (reordered among them, parametrised by browser).
 @pytest.fixture
-def page():
+def conference_page(db):
     event = EventFactory(slug="conf")
     return event_page(
         event_index(build_site()), event, body=paragraph("First programme")
     )
 
 
-def test_body_is_served_from_the_cache_until_published(client, page):
-    assert "First programme" in client.get(page.url).text
+def test_body_is_served_from_the_cache_until_published(client, conference_page):
+    assert "First programme" in client.get(conference_page.url).text
     # A change written without publishing (no signal) is not seen: the
     # fragment came from the cache.
-    EventPage.objects.filter(pk=page.pk).update(body=paragraph("Silent change"))
-    assert "First programme" in client.get(page.url).text
+    EventPage.objects.filter(pk=conference_page.pk).update(
+        body=paragraph("Silent change")
+    )
+    assert "First programme" in client.get(conference_page.url).text
 
-    page = EventPage.objects.get(pk=page.pk)
+    page = EventPage.objects.get(pk=conference_page.pk)
     page.body = paragraph("Second programme")
     page.save_revision().publish()
 
-    text = client.get(page.url).text
+    text = client.get(conference_page.url).text
     assert "Second programme" in text
     assert "First programme" not in text
 
 
-def test_a_speaker_change_purges_page_bodies(client, page):
+def test_a_speaker_change_purges_page_bodies(client, conference_page):
     from cms.models import Speaker
 
-    assert "First programme" in client.get(page.url).text
-    EventPage.objects.filter(pk=page.pk).update(body=paragraph("Edited"))
+    assert "First programme" in client.get(conference_page.url).text
+    EventPage.objects.filter(pk=conference_page.pk).update(body=paragraph("Edited"))
     Speaker.objects.create(name="Ada Lovelace")
-    assert "Edited" in client.get(page.url).text
+    assert "Edited" in client.get(conference_page.url).text
