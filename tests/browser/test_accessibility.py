@@ -16,9 +16,7 @@ from tests.factories.registration_more import ConsentTextFactory, YouthDetailsFa
 from tests.factories.travel import LedDelegationFactory
 from tests.registration.checkin.conftest import make_attendee
 
-# serialized_rollback: the Wagtail root page and locales come from migrations,
-# and a transactional test's flush would take them away from the next one.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 LANGUAGES = {"en": "", "es": "/es"}
 

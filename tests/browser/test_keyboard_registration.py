@@ -11,7 +11,7 @@ from registration.models import Order
 from tests.factories import EventFactory, TicketTypeFactory
 from tests.factories.cms import build_site, event_index, event_page
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 MAX_TABS = 120
 

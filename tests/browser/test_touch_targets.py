@@ -13,7 +13,7 @@ from registration.services.checkin import create_device, start_pairing
 from tests.factories import EventFactory, TicketTypeFactory
 from tests.registration.checkin.conftest import make_attendee
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 SMALL_TARGETS = """min => {
   const inText = el => el.tagName === 'A' && getComputedStyle(el).display === 'inline'

@@ -23,13 +23,20 @@ def add_child(parent: Page, page: Page) -> Page:
     return type(page).objects.get(pk=page.pk)
 
 
+def _tree_root() -> Page:
+    """The tree's root, as Wagtail's migrations make it: needed again after a
+    transactional test's flush (browser tests) emptied every table."""
+    Locale.objects.get_or_create(language_code="en")
+    return Page.add_root(instance=Page(title="Root", slug="root"))
+
+
 def build_site(*, hostname: str = "localhost") -> HomePage:
     """A HomePage under the tree root, made the default site's root page.
 
     Wagtail's migrations leave a "Welcome" page as the default site's root; the
     new home page takes its place.
     """
-    root = Page.get_first_root_node()
+    root = Page.get_first_root_node() or _tree_root()
     home = add_child(
         root, HomePage(title="Sister Cities Events", slug="sci-home", intro="Welcome")
     )
