@@ -1,0 +1,121 @@
+"""axe-core (vendored) on every public page of the journey, in English and Spanish:
+no serious or critical WCAG 2.2 A/AA violation."""
+
+import pytest
+from playwright.sync_api import expect
+
+from registration.models import Order
+from registration.services.checkin import create_device, start_pairing
+from tests.browser.a11y import (
+    BROWSER_LOCALE,
+    PREFIX,
+    assert_accessible,
+    build_event_site,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LANGUAGES = ["en", "es"]
+
+
+@pytest.fixture
+def site():
+    return build_event_site()
+
+
+@pytest.fixture
+def lang_page(browser, request):
+    """A page whose browser speaks the test's language; CSP is bypassed so that
+    axe can be injected (the pages forbid inline scripts)."""
+    language = request.param
+    context = browser.new_context(
+        bypass_csp=True,
+        locale=BROWSER_LOCALE[language],
+        viewport={"width": 1280, "height": 900},
+    )
+    page = context.new_page()
+    page.language = language
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize("lang_page", LANGUAGES, indirect=True)
+def test_public_pages_have_no_serious_violations(live_server, lang_page, site):
+    page, prefix = lang_page, PREFIX[lang_page.language]
+    for name, path in [
+        ("home page", "/"),
+        ("event page", site.event_path),
+        ("order page", site.order_path),
+        ("consent page", site.consent_path),
+        ("delegation page", site.delegation_path),
+    ]:
+        response = page.goto(f"{live_server.url}{prefix}{path}")
+        assert response.status == 200, name
+        assert page.get_attribute("html", "lang") == lang_page.language
+        assert_accessible(page, name)
+
+
+@pytest.mark.parametrize("lang_page", LANGUAGES, indirect=True)
+def test_checkout_steps_have_no_serious_violations(live_server, lang_page, site):
+    page, prefix = lang_page, PREFIX[lang_page.language]
+    page.goto(f"{live_server.url}{prefix}{site.event_path}")
+    page.locator("#register").click()
+    expect(page.locator(f"#ticket-{site.delegate.pk}")).to_be_visible()
+    assert_accessible(page, "tickets step")
+
+    page.fill(f"#ticket-{site.delegate.pk}", "1")
+    page.fill(f"#extra-{site.extra.pk}", "1")
+    page.locator("form[data-checkout-form] button[type=submit]").click()
+    expect(page.locator("#f-attendees-0-given_name")).to_be_visible()
+    assert_accessible(page, "attendees step")
+
+    # Submitted empty: the error state must be as accessible as the form.
+    page.locator("#main form button[type=submit]").click()
+    expect(page.locator(".alert--error")).to_be_visible()
+    assert_accessible(page, "attendees step with errors")
+
+    page.fill("#f-attendees-0-given_name", "Claire")
+    page.fill("#f-attendees-0-family_name", "Dubois")
+    page.fill("#f-attendees-0-email", "claire@example.org")
+    page.fill("#f-buyer-name", "City of Toulouse")
+    page.fill("#f-buyer-email", "protocol@toulouse.example")
+    page.locator("#main form button[type=submit]").click()
+    expect(page.locator("[data-testid=review-total]")).to_be_visible()
+    assert_accessible(page, "review step")
+
+    page.fill("#f-billing_name", "City of Toulouse")
+    page.fill("#f-billing_address", "1 Place du Capitole\n31000 Toulouse")
+    page.locator("#main form button[type=submit]").click()
+    expect(page.locator("[data-testid=order-status]")).to_be_visible()
+    order = Order.objects.get(buyer_email="protocol@toulouse.example")
+    assert page.url.endswith(f"/orders/{order.code}/{order.secret}/")
+    assert_accessible(page, "order confirmation")
+
+
+@pytest.mark.parametrize("lang_page", LANGUAGES, indirect=True)
+def test_checkin_app_has_no_serious_violations(live_server, lang_page, site):
+    page = lang_page
+    guest = site.event.orders.get(buyer_email="ada@example.org").attendees.get(
+        ticket_type=site.delegate
+    )
+    device, _token = create_device(name="Door 1", events=[site.event])
+    page.goto(f"{live_server.url}/checkin/")
+    expect(page.locator("#pair-screen")).to_be_visible()
+    assert page.get_attribute("html", "lang") == lang_page.language
+    assert_accessible(page, "check-in app, unpaired")
+
+    page.fill("#pair-code", "WRONG")
+    page.locator("#pair-form button[type=submit]").click()
+    expect(page.locator("#pair-error")).to_be_visible()
+    assert_accessible(page, "check-in app, pairing refused")
+
+    page.fill("#pair-code", start_pairing(device))
+    page.locator("#pair-form button[type=submit]").click()
+    expect(page.locator("#scan-screen")).to_be_visible()
+    expect(page.locator("#stats")).not_to_be_empty()
+    assert_accessible(page, "check-in app, paired")
+
+    page.fill("#code", guest.secret)
+    page.keyboard.press("Enter")
+    expect(page.locator("#answer")).to_be_visible()
+    assert_accessible(page, "check-in app, answer")
