@@ -158,3 +158,36 @@ def assert_accessible(page, where: str) -> None:
     violations = axe_violations(page)
     if violations:
         pytest.fail(f"{where} ({page.url}):\n{describe(violations)}", pytrace=False)
+
+
+INTERACTIVE = (
+    "a[href], button, input:not([type=hidden]), select, textarea, summary,"
+    " [role=button], [role=radio], [tabindex]:not([tabindex='-1'])"
+)
+
+SMALL_TARGETS_JS = """([selector, minimum]) => {
+  const small = [];
+  for (const el of document.querySelectorAll(selector)) {
+    const box = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (box.width === 0 || box.height === 0 || style.visibility === "hidden") continue;
+    // Off-screen until focused (the skip link): measured when it shows.
+    if (box.bottom <= 0 || box.right <= 0) continue;
+    // WCAG 2.5.8 exempts a link inside a sentence, sized by the line of text.
+    if (el.tagName === "A" && style.display === "inline"
+        && el.parentElement.textContent.trim() !== el.textContent.trim()) continue;
+    if (box.width < minimum || box.height < minimum) {
+      const label = (el.getAttribute("aria-label") || el.textContent || el.name || "")
+        .trim().replace(/\\s+/g, " ").slice(0, 40);
+      small.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}`
+        + `${el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\\s+/).join(".") : ""}`
+        + ` "${label}" ${Math.round(box.width * 10) / 10}x${Math.round(box.height * 10) / 10}`);
+    }
+  }
+  return small;
+}"""
+
+
+def small_targets(page, minimum: int) -> list[str]:
+    """Visible interactive elements narrower or shorter than `minimum` CSS px."""
+    return page.evaluate(SMALL_TARGETS_JS, [INTERACTIVE, minimum])
