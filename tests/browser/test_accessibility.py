@@ -1,6 +1,8 @@
 """axe-core (vendored) on every public page of the journey, in English and Spanish:
 no serious or critical WCAG 2.2 A/AA violation."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -119,3 +121,39 @@ def test_checkin_app_has_no_serious_violations(live_server, lang_page, site):
     page.keyboard.press("Enter")
     expect(page.locator("#answer")).to_be_visible()
     assert_accessible(page, "check-in app, answer")
+
+
+@pytest.mark.parametrize("lang_page", ["en"], indirect=True)
+def test_attendee_errors_are_announced_and_linked_to_their_fields(
+    live_server, lang_page, site
+):
+    page = lang_page
+    page.goto(f"{live_server.url}/register/{site.event.slug}/")
+    page.fill(f"#ticket-{site.delegate.pk}", "1")
+    page.locator("form[data-checkout-form] button[type=submit]").click()
+    page.fill("#f-buyer-email", "not-an-address")
+    page.locator("#main form button[type=submit]").click()
+
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary).to_have_attribute("role", "alert")
+    assert page.title().startswith("Error: Attendees · Annual Conference")
+    email = page.locator("#f-buyer-email")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(email).to_have_attribute("aria-describedby", "f-buyer-email-error")
+    expect(page.locator("#f-buyer-email-error")).to_have_text(
+        "Enter a valid e-mail address."
+    )
+    expect(email).to_have_accessible_description("Enter a valid e-mail address.")
+    links = summary.locator("a")
+    expect(links).to_have_text(
+        [
+            re.compile(r"^Attendee 1: Delegate · Given name: .+"),
+            re.compile(r"^Buyer · Full name: .+"),
+            "Buyer · E-mail: Enter a valid e-mail address.",
+        ]
+    )
+    page.keyboard.press("Tab")
+    expect(links.nth(0)).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#f-attendees-0-given_name")).to_be_focused()
