@@ -83,6 +83,9 @@ def test_checkout_steps_have_no_serious_violations(live_server, lang_page, site)
     page.fill("#f-buyer-email", "protocol@toulouse.example")
     page.locator("#main form button[type=submit]").click()
     expect(page.locator("[data-testid=review-total]")).to_be_visible()
+    # Steps behind are "completed" in words, not only in colour.
+    completed = page.locator(".steps__item.is-done .visually-hidden")
+    expect(completed).to_have_count(2)
     assert_accessible(page, "review step")
 
     page.fill("#f-billing_name", "City of Toulouse")
@@ -109,6 +112,10 @@ def test_checkin_app_has_no_serious_violations(live_server, lang_page, site):
     page.fill("#pair-code", "WRONG")
     page.locator("#pair-form button[type=submit]").click()
     expect(page.locator("#pair-error")).to_be_visible()
+    expect(page.locator("#pair-code")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#pair-code")).to_have_accessible_description(
+        page.locator("#pair-error").text_content()
+    )
     assert_accessible(page, "check-in app, pairing refused")
 
     page.fill("#pair-code", start_pairing(device))
