@@ -164,3 +164,22 @@ def test_attendee_errors_are_announced_and_linked_to_their_fields(
     expect(links.nth(0)).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("#f-attendees-0-given_name")).to_be_focused()
+
+
+@pytest.mark.parametrize("motion", ["reduce", "no-preference"])
+def test_motion_follows_the_users_setting(live_server, browser, site, motion):
+    context = browser.new_context(reduced_motion=motion)
+    page = context.new_page()
+    page.goto(f"{live_server.url}{site.event_path}")
+    scrolling = page.evaluate(
+        "() => getComputedStyle(document.documentElement).scrollBehavior"
+    )
+    page.goto(f"{live_server.url}/checkin/")
+    expect(page.locator("#pair-screen")).to_be_visible()
+    page.evaluate("() => { document.getElementById('answer').hidden = false; }")
+    answer = page.evaluate(
+        "() => getComputedStyle(document.getElementById('answer')).animationName"
+    )
+    context.close()
+    expected = {"reduce": ("auto", "none"), "no-preference": ("smooth", "ck-pop")}
+    assert (scrolling, answer) == expected[motion]
