@@ -1,5 +1,8 @@
 """Shared pytest fixtures."""
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 
@@ -22,3 +25,21 @@ def _fresh_rate_limits():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogues():
+    """Tests read the translation catalogues as the site does: compiled (.mo).
+
+    scripts/venv.sh compiles them; this covers a plain `pytest` after a .po
+    changed (with gettext installed). compilemessages skips catalogues that are
+    up to date.
+    """
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if shutil.which("msgfmt") and any(
+        next(Path(path).glob("*/LC_MESSAGES/*.po"), None)
+        for path in settings.LOCALE_PATHS
+    ):
+        call_command("compilemessages", ignore_patterns=[".venv"], verbosity=0)

@@ -607,3 +607,67 @@ def seed_network_pages(home: HomePage, programme) -> None:
             "records of the network.</p>"
         ),
     )
+
+
+# Spanish and French copies of the pages a visitor meets first, so /es/ and
+# /fr/ show translated content; editors translate the rest from the admin
+# (Translate in the page's menu, wagtail.contrib.simple_translation).
+TRANSLATED_PAGES = {
+    "es": {
+        "home": {
+            "title": "Sister Cities International",
+            "intro": "Diplomacia ciudadana desde 1956: un apretón de manos, una hermandad, una comunidad a la vez.",
+        },
+        "events": {
+            "title": "Eventos",
+            "intro": "<p>Conferencias, cumbres y encuentros de la red de ciudades hermanas.</p>",
+        },
+        "annual-conference-2027": {
+            "title": "Conferencia Anual de SCI 2027",
+            "intro": "Puentes que perduran: cuatro días con diplomáticos ciudadanos de ciudades hermanas de seis continentes.",
+        },
+        "youth-leadership-summit-2027": {
+            "title": "Cumbre de Liderazgo Juvenil 2027",
+            "intro": "Una semana de liderazgo, amistad y proyectos comunitarios para delegados de 14 a 18 años.",
+        },
+    },
+    "fr": {
+        "home": {
+            "title": "Sister Cities International",
+            "intro": "La diplomatie citoyenne depuis 1956 : une poignée de main, un jumelage, une communauté à la fois.",
+        },
+        "events": {
+            "title": "Événements",
+            "intro": "<p>Conférences, sommets et rencontres du réseau des villes jumelées.</p>",
+        },
+        "annual-conference-2027": {
+            "title": "Conférence annuelle SCI 2027",
+            "intro": "Des ponts qui durent : quatre jours avec des diplomates citoyens de villes jumelées de six continents.",
+        },
+        "youth-leadership-summit-2027": {
+            "title": "Sommet des jeunes leaders 2027",
+            "intro": "Une semaine de leadership, d'amitié et de projets communautaires pour les délégués de 14 à 18 ans.",
+        },
+    },
+}
+
+
+def seed_translations(home: HomePage) -> None:
+    """Spanish and French copies of the home, events and event pages (safe to run again)."""
+    events = EventIndexPage.objects.child_of(home).get(slug="events")
+    pages = {"home": home, "events": events}
+    for page in EventPage.objects.child_of(events):
+        pages[page.slug] = page
+    for language_code, texts in TRANSLATED_PAGES.items():
+        locale, _created = Locale.objects.get_or_create(language_code=language_code)
+        for key, fields in texts.items():
+            source = pages.get(key)
+            if source is None:
+                continue
+            translation = source.get_translation_or_none(locale)
+            if translation is None:
+                translation = source.copy_for_translation(locale, copy_parents=True)
+            translation = translation.specific
+            for name, value in fields.items():
+                setattr(translation, name, value)
+            translation.save_revision().publish()

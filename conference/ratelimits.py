@@ -42,6 +42,8 @@ SECRET_LINK_VIEWS = {
     "registration:order",
     "registration:attendee_edit",
     "registration:order_ticket",
+    "registration:order_attendee_ics",
+    "registration:attendee_ics",
     "registration:order_cancel",
     "registration:attendee",
     "registration:consent",
@@ -118,6 +120,8 @@ def too_many(request: HttpRequest, exceeded: Exceeded) -> HttpResponse:
         response = JsonResponse(
             {
                 "code": "rate_limited",
+                # `detail` as every API error; `message` kept for older clients.
+                "detail": message,
                 "message": message,
                 "retry_after": exceeded.retry_after,
             },

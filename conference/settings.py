@@ -217,6 +217,9 @@ if TASK_BACKEND not in _TASK_BACKENDS:
         f"TASK_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, not {TASK_BACKEND!r}."
     )
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASK_BACKEND]}}
+# A task of ours RUNNING longer than this is taken for one whose worker died
+# and is run again by the periodic loop (registration/services/recovery.py).
+STALLED_TASK_SECONDS = env_int("STALLED_TASK_SECONDS", 15 * 60)
 if TASK_BACKEND == "rq":
     if not REDIS_URL:
         raise ImproperlyConfigured("TASK_BACKEND=rq needs REDIS_URL.")
@@ -233,6 +236,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Sessions live in the database; with Redis, "cached_db" serves them from the
+# shared cache and keeps the database copy (SESSION_STORE=db|cached_db|cache).
+SESSION_STORE = os.environ.get("SESSION_STORE") or ("cached_db" if REDIS_URL else "db")
+if SESSION_STORE not in {"db", "cached_db", "cache"}:
+    raise ImproperlyConfigured(
+        f"SESSION_STORE must be db, cached_db or cache, not {SESSION_STORE!r}."
+    )
+SESSION_ENGINE = f"django.contrib.sessions.backends.{SESSION_STORE}"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -292,6 +303,8 @@ EMAIL_BACKEND = os.environ.get(
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+# The file backend (django.core.mail.backends.filebased.EmailBackend) writes here.
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -329,7 +342,10 @@ REST_FRAMEWORK = {
         "registration.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "registration.api.authentication.TokenScope",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # One error shape: {"code", "detail", "errors": {"dotted.field": [...]}}.
     "EXCEPTION_HANDLER": "registration.api.exceptions.exception_handler",
@@ -341,6 +357,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["conference.schema.only_public_api"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "conference.schema.common_error_responses",
+    ],
+    # `<id:…>` in API addresses (registration/api/converters.py).
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}
+    },
     # /api/docs/ loads Swagger UI from static/vendor/swagger-ui/ (no CDN): it
     # works offline and under a strict CSP.
     "SWAGGER_UI_DIST": STATIC_URL + "vendor/swagger-ui",

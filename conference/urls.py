@@ -35,3 +35,7 @@ urlpatterns += i18n_patterns(
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )
+
+# A lost database connection answers 503 with Retry-After instead of 500.
+handler500 = "conference.errors.server_error"
+handler404 = "conference.errors.not_found"

@@ -215,7 +215,8 @@ IMPORTERS = {
             "order (at most 50 people per file)."
         ),
         columns=(
-            "given_name, family_name, badge_name, email, ticket_type, extras, "
+            "given_name, family_name, badge_name, badge_name_latin, email, ticket_type, "
+            "extras, "
             "organisation, city, country, language, date_of_birth, guardian_name, "
             "guardian_email, guardian_phone, and one column per question, headed "
             "with its label"

@@ -353,6 +353,14 @@ class AttendeeForm(forms.Form):
         required=False,
         help_text=gettext_lazy("Empty: given and family name."),
     )
+    badge_name_latin = forms.CharField(
+        label=gettext_lazy("Name in Latin letters"),
+        max_length=120,
+        required=False,
+        help_text=gettext_lazy(
+            "Optional transliteration, printed under a name written in another script."
+        ),
+    )
     given_name = forms.CharField(label=gettext_lazy("Given name"), max_length=100)
     family_name = forms.CharField(
         label=gettext_lazy("Family name"), max_length=100, required=False

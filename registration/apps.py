@@ -6,3 +6,11 @@ class RegistrationConfig(AppConfig):
     name = "registration"
     verbose_name = _("Registration")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.urls import register_converter
+
+        from registration.api.converters import IdConverter
+
+        # Before any URL module is imported: the API's addresses use `<id:…>`.
+        register_converter(IdConverter, "id")

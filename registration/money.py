@@ -43,7 +43,28 @@ def from_minor_units(amount: int, currency: str) -> Decimal:
     return Decimal(amount).scaleb(-currency_decimals(currency))
 
 
-def format_money(amount: Decimal, currency: str) -> str:
-    """A plain, unambiguous rendering: "USD 1,250.00", "JPY 5,000"."""
-    decimals = currency_decimals(currency)
-    return f"{currency} {round_money(amount, currency):,.{decimals}f}"
+# Where the ISO code goes, per language; the separators come from Django's
+# locale formats. The ISO code (not a symbol) stays unambiguous across
+# countries that all write "$".
+_MONEY_PATTERNS = {"en": "{currency} {number}"}
+_DEFAULT_MONEY_PATTERN = "{number}\u00a0{currency}"
+
+
+def format_money(amount: Decimal, currency: str, *, language: str | None = None) -> str:
+    """The amount for readers of `language` (default: the active one), with its ISO code.
+
+    English "USD 1,250.00", Spanish "1.250,00 USD", French "1 250,00 USD" (narrow
+    no-break space between thousands), "JPY 5,000".
+    """
+    from django.utils import formats, translation
+
+    language = language or translation.get_language() or "en"
+    with translation.override(language):
+        number = formats.number_format(
+            round_money(amount, currency),
+            currency_decimals(currency),
+            use_l10n=True,
+            force_grouping=True,
+        )
+    pattern = _MONEY_PATTERNS.get(language.split("-")[0], _DEFAULT_MONEY_PATTERN)
+    return pattern.format(currency=currency, number=number)

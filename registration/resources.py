@@ -46,6 +46,10 @@ class AttendeeExportResource(resources.Resource):
         attribute="ticket_type__name", column_name=gettext_lazy("Ticket type")
     )
     badge_name = Field(attribute="badge_name", column_name=gettext_lazy("Badge name"))
+    badge_name_latin = Field(
+        attribute="badge_name_latin",
+        column_name=gettext_lazy("Badge name in Latin letters"),
+    )
     given_name = Field(attribute="given_name", column_name=gettext_lazy("Given name"))
     family_name = Field(
         attribute="family_name", column_name=gettext_lazy("Family name")
@@ -376,6 +380,9 @@ class DelegationMemberResource(resources.Resource):
     given_name = Field(attribute="given_name", column_name="given_name", default="")
     family_name = Field(attribute="family_name", column_name="family_name", default="")
     badge_name = Field(attribute="badge_name", column_name="badge_name", default="")
+    badge_name_latin = Field(
+        attribute="badge_name_latin", column_name="badge_name_latin", default=""
+    )
     email = Field(attribute="email", column_name="email", default="")
     ticket_type = Field(attribute="ticket_type", column_name="ticket_type", default="")
     extras = Field(attribute="extras", column_name="extras", default="")

@@ -3,10 +3,12 @@
 from django.urls import path
 
 from registration.views import (
+    calendar,
     checkout,
     consent,
     delegation_page,
     order_page,
+    privacy_notice,
     waiting_list,
 )
 
@@ -14,6 +16,18 @@ app_name = "registration"
 
 urlpatterns = [
     path("register/<slug:slug>/", checkout.start, name="checkout"),
+    # iCalendar downloads (issue 10): the event, an attendee's programme.
+    path("events/<slug:slug>/calendar.ics", calendar.event_ics, name="event_ics"),
+    path(
+        "orders/<str:code>/<str:secret>/calendar/<int:attendee_id>.ics",
+        calendar.order_attendee_ics,
+        name="order_attendee_ics",
+    ),
+    path(
+        "attendees/<str:secret>/calendar.ics",
+        calendar.attendee_ics,
+        name="attendee_ics",
+    ),
     path(
         "register/<slug:slug>/attendees/", checkout.attendees, name="checkout_attendees"
     ),
@@ -36,6 +50,7 @@ urlpatterns = [
     ),
     path("attendees/<str:secret>/", order_page.attendee_detail, name="attendee"),
     path("consent/<str:token>/", consent.consent_form, name="consent"),
+    path("privacy/", privacy_notice.privacy_notice, name="privacy"),
     path("waiting-list/<slug:slug>/", waiting_list.join, name="waiting_list_join"),
     path(
         "waiting-list/offer/<str:token>/", waiting_list.offer, name="waiting_list_offer"

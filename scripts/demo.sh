@@ -13,7 +13,6 @@ port=${PORT:-8000}
 export SITE_URL=${SITE_URL:-http://localhost:$port}
 
 .venv/bin/python manage.py migrate --no-input -v0
-.venv/bin/python manage.py compilemessages -v0 2>/dev/null || true
 seeded=$(.venv/bin/python manage.py seed_demo 2>/dev/null)
 login=$(tail -n 1 <<<"$seeded")
 leader=$(grep -m1 "Delegation leader" <<<"$seeded" || true)

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages SCI Events needs, only those missing:
-# Python's venv, WeasyPrint's libraries (pango, harfbuzz subsetting: without
+# Python's venv, gettext (compilemessages builds the translation catalogues), WeasyPrint's libraries (pango, harfbuzz subsetting: without
 # libharfbuzz-subset0 a badge takes about 5x longer), fonts that cover the
 # world's scripts (Noto), poppler-utils (pdftoppm), and with --browser Debian's
 # Chromium for the browser tests.
 set -euo pipefail
 
-packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
+packages=(python3-venv gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
   fonts-noto-core fonts-noto-cjk poppler-utils)
 if [[ "${1:-}" == "--browser" ]]; then
   packages+=(chromium)

@@ -2,9 +2,10 @@
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions
+from rest_framework import authentication, exceptions, permissions
 
-from registration.services.api_tokens import find_user_by_token
+from registration.models import ApiToken
+from registration.services.api_tokens import find_token
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -27,13 +28,25 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed(_("The token is not valid.")) from exc
-        user = find_user_by_token(raw)
-        if user is None:
+        token = find_token(raw)
+        if token is None:
             raise exceptions.AuthenticationFailed(_("The token is not valid."))
-        return (user, None)
+        return (token.user, token)
 
     def authenticate_header(self, request):
         return "Token"
+
+
+class TokenScope(permissions.BasePermission):
+    """A read-only API token may only read (GET, HEAD, OPTIONS)."""
+
+    message = _("This API token is read-only.")
+
+    def has_permission(self, request, view):
+        token = request.auth
+        if isinstance(token, ApiToken) and token.read_only:
+            return request.method in permissions.SAFE_METHODS
+        return True
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):

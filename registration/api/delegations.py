@@ -311,10 +311,10 @@ class AttendeeTravel(APIView):
 
 urlpatterns = [
     path("delegations/", DelegationList.as_view(), name="delegation_list"),
-    path("delegations/<int:pk>/", DelegationDetail.as_view(), name="delegation_detail"),
+    path("delegations/<id:pk>/", DelegationDetail.as_view(), name="delegation_detail"),
     path("travel-plans/", TravelPlanList.as_view(), name="travel_plan_list"),
     path(
-        "attendees/<int:attendee_id>/travel/",
+        "attendees/<id:attendee_id>/travel/",
         AttendeeTravel.as_view(),
         name="attendee_travel",
     ),

@@ -92,6 +92,19 @@ def exception_handler(exc, context):
         if exc.field:
             body["errors"] = {exc.field: [{"code": exc.code, "message": exc.message}]}
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, OverflowError):
+        # A whole number beyond 64 bits in a body field (an id): SQLite cannot
+        # even compare it. It matches nothing, so it is bad input, not a crash.
+        return invalid_response(
+            {
+                "non_field_errors": [
+                    {
+                        "code": "out_of_range",
+                        "message": "A number in the request is too large.",
+                    }
+                ]
+            }
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = drf_exception_handler(exc, context)

@@ -12,6 +12,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import generics, serializers
 from rest_framework.pagination import PageNumberPagination
 
+from registration.api.filters import IdFilter
 from registration.api.permissions import StaffWithPermissions
 from registration.api.serializers import AttendeeOutSerializer, OrderOutSerializer
 from registration.models import Attendee, Order, OrderStatus, PaymentMethod
@@ -115,8 +116,8 @@ class AttendeeListFilter(django_filters.FilterSet):
     event = django_filters.CharFilter(
         field_name="order__event__slug", help_text="The event's slug."
     )
-    ticket_type = django_filters.NumberFilter(field_name="ticket_type_id")
-    delegation = django_filters.NumberFilter(field_name="delegation_id")
+    ticket_type = IdFilter(field_name="ticket_type_id")
+    delegation = IdFilter(field_name="delegation_id")
     order_status = django_filters.MultipleChoiceFilter(
         field_name="order__status",
         choices=OrderStatus.choices,
@@ -145,6 +146,7 @@ class AttendeeListFilter(django_filters.FilterSet):
     def filter_search(self, queryset, name, value):
         return queryset.filter(
             Q(badge_name__icontains=value)
+            | Q(badge_name_latin__icontains=value)
             | Q(given_name__icontains=value)
             | Q(family_name__icontains=value)
             | Q(email__icontains=value)

@@ -11,6 +11,7 @@ field errors.
 from __future__ import annotations
 
 import django_filters
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.urls import path
@@ -20,6 +21,7 @@ from rest_framework import generics, serializers
 from rest_framework.pagination import PageNumberPagination
 from wagtail.documents import get_document_model
 
+from registration.api.filters import IdFilter
 from registration.api.permissions import StaffWithPermissions
 from registration.api.serializers import ErrorSerializer
 from registration.models import (
@@ -74,9 +76,26 @@ class ModelCleanMixin:
                     merged[field.attname] = getattr(self.instance, field.attname)
         instance = self.Meta.model(**merged, **values)
         try:
+            # The values sent must be allowed by their model fields (a country
+            # sent as {} comes out of django-countries' field as "").
+            instance.clean_fields(
+                exclude=[
+                    field.name
+                    for field in self.Meta.model._meta.concrete_fields
+                    if field.name not in values
+                ]
+            )
             instance.clean()
+            # Unique pairs too (partnership_unique_pair): a duplicate is a 400
+            # naming the rule, not an IntegrityError.
+            instance.validate_constraints()
         except DjangoValidationError as error:
-            raise serializers.ValidationError(error.message_dict) from error
+            raise serializers.ValidationError(
+                {
+                    "non_field_errors" if field == NON_FIELD_ERRORS else field: messages
+                    for field, messages in error.message_dict.items()
+                }
+            ) from error
         # clean() normalises values (currency in capitals); keep them.
         for name in values:
             attrs[name] = getattr(instance, name)
@@ -233,7 +252,7 @@ class ExchangeFilter(django_filters.FilterSet):
         distinct=True,
         label="Programme slug of the partnership.",
     )
-    partnership = django_filters.NumberFilter(field_name="partnership_id")
+    partnership = IdFilter(field_name="partnership_id")
     starts_from = django_filters.DateFilter(field_name="starts_on", lookup_expr="gte")
     starts_until = django_filters.DateFilter(field_name="starts_on", lookup_expr="lte")
 
@@ -284,10 +303,10 @@ class ExchangeDetail(generics.RetrieveUpdateAPIView):
 urlpatterns = [
     path("partnerships/", PartnershipList.as_view(), name="partnership_list"),
     path(
-        "partnerships/<int:pk>/",
+        "partnerships/<id:pk>/",
         PartnershipDetail.as_view(),
         name="partnership_detail",
     ),
     path("exchanges/", ExchangeList.as_view(), name="exchange_list"),
-    path("exchanges/<int:pk>/", ExchangeDetail.as_view(), name="exchange_detail"),
+    path("exchanges/<id:pk>/", ExchangeDetail.as_view(), name="exchange_detail"),
 ]

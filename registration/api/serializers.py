@@ -146,6 +146,13 @@ class BuyerInSerializer(serializers.Serializer):
     address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     tax_id = serializers.CharField(max_length=60, required=False, allow_blank=True)
     language = serializers.ChoiceField(LANGUAGE_CHOICES, default="en")
+    privacy_accepted = serializers.BooleanField(
+        default=False,
+        help_text=(
+            "The buyer agreed to the privacy notice (/privacy/) where you took the "
+            "order; recorded with the time and the notice's version."
+        ),
+    )
 
 
 class YouthInSerializer(serializers.Serializer):
@@ -170,6 +177,13 @@ class AttendeeInSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         help_text="Empty: given and family name.",
+    )
+    badge_name_latin = serializers.CharField(
+        max_length=120,
+        required=False,
+        allow_blank=True,
+        help_text="Latin transliteration of a badge name in another script; "
+        "printed under it on the badge.",
     )
     email = serializers.EmailField(required=False, allow_blank=True)
     language = serializers.ChoiceField(LANGUAGE_CHOICES, required=False)
@@ -237,6 +251,7 @@ class AttendeeOutSerializer(serializers.ModelSerializer):
             "id",
             "ticket_type",
             "badge_name",
+            "badge_name_latin",
             "given_name",
             "family_name",
             "email",

@@ -1,9 +1,12 @@
 """REST API addresses (not language-prefixed), mounted at /api/."""
 
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.views import SpectacularAPIView
 
+from conference.errors import api_not_found
 from registration.api import lists, views
+from registration.api.docs import ApiDocsView
 
 app_name = "api"
 
@@ -33,9 +36,11 @@ urlpatterns = [
     ),
     path(
         "docs/",
-        SpectacularSwaggerView.as_view(
-            url_name="api:schema", authentication_classes=[], permission_classes=[]
-        ),
+        ApiDocsView.as_view(url_name="api:schema"),
         name="docs",
     ),
+    # Anything else under /api/ is a JSON 404 for every method, rather than
+    # falling through to Wagtail's page catch-all (an HTML 404, or a CSRF 403
+    # for PUT and POST).
+    re_path(r"", csrf_exempt(api_not_found)),
 ]

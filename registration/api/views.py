@@ -2,6 +2,7 @@
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
@@ -43,6 +44,12 @@ def order_queryset():
             ).prefetch_related("attendeeextra_set__extra", "answers"),
         )
     )
+
+
+def buyer_data(values: dict) -> BuyerData:
+    values = dict(values)
+    accepted = values.pop("privacy_accepted", False)
+    return BuyerData(**values, privacy_accepted_at=timezone.now() if accepted else None)
 
 
 class EventList(generics.ListAPIView):
@@ -113,7 +120,7 @@ class OrderCreate(APIView):
             )
         order = place_order(
             event,
-            buyer=BuyerData(**data["buyer"]),
+            buyer=buyer_data(data["buyer"]),
             attendees=attendees,
             payment_method=data["payment_method"],
             voucher_code=data.get("voucher_code") or None,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from registration.models.events import MONEY, Event, Extra, Question, TicketType
+from registration.names import latin_transliteration
 from registration.tokens import new_secret
 
 
@@ -109,6 +110,14 @@ class Order(models.Model):
         related_name="+",
         verbose_name=_("placed by staff user"),
     )
+    # Privacy (issue 9): when the buyer agreed to which privacy notice, at
+    # checkout (or as passed by an API integrator). Empty: not asked.
+    privacy_accepted_at = models.DateTimeField(
+        _("privacy notice accepted at"), null=True, blank=True
+    )
+    privacy_notice_version = models.CharField(
+        _("privacy notice version"), max_length=20, blank=True
+    )
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
@@ -159,6 +168,14 @@ class Attendee(models.Model):
     )
     badge_name = models.CharField(
         _("name on badge"), max_length=120, help_text=_("As it should be printed.")
+    )
+    badge_name_latin = models.CharField(
+        _("name on badge in Latin letters"),
+        max_length=120,
+        blank=True,
+        help_text=_(
+            "Optional transliteration, printed under a name written in another script."
+        ),
     )
     given_name = models.CharField(_("given name"), max_length=100)
     family_name = models.CharField(_("family name"), max_length=100, blank=True)
@@ -215,6 +232,11 @@ class Attendee(models.Model):
 
     def __str__(self):
         return self.badge_name
+
+    @property
+    def badge_name_transliteration(self) -> str:
+        """The Latin transliteration to show under the badge name; empty for Latin names."""
+        return latin_transliteration(self.badge_name, self.badge_name_latin)
 
     @property
     def consent_missing(self) -> bool:

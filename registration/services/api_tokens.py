@@ -12,16 +12,27 @@ from registration.services.audit import log_activity
 TOKEN_PREFIX = "sci_"  # noqa: S105 - a public marker, not a secret
 
 
-def create_api_token(user, *, name: str = "", by=None) -> tuple[ApiToken, str]:
-    """A new token for a staff user: the row and the raw token (never stored)."""
+def create_api_token(
+    user, *, name: str = "", read_only: bool = False, by=None
+) -> tuple[ApiToken, str]:
+    """A new token for a staff user: the row and the raw token (never stored).
+
+    Its scope is its user's permissions, narrowed to reading when `read_only`."""
     if not (user.is_active and user.is_staff):
         raise ValueError("API tokens are for active staff users only.")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=raw[:12], key_hash=hash_token(raw)
+        user=user,
+        name=name,
+        prefix=raw[:12],
+        key_hash=hash_token(raw),
+        read_only=read_only,
     )
     log_activity(
-        token, action="api_token.created", actor=by, data={"prefix": token.prefix}
+        token,
+        action="api_token.created",
+        actor=by,
+        data={"prefix": token.prefix, "read_only": read_only},
     )
     return token, raw
 
@@ -37,8 +48,8 @@ def revoke_api_token(token: ApiToken, *, by=None) -> ApiToken:
     return token
 
 
-def find_user_by_token(raw: str):
-    """The active staff user a raw token belongs to, or None."""
+def find_token(raw: str) -> ApiToken | None:
+    """The live token `raw` is, with its user (active staff only), or None."""
     token = (
         ApiToken.objects.select_related("user")
         .filter(key_hash=hash_token(raw), revoked_at__isnull=True)
@@ -46,4 +57,4 @@ def find_user_by_token(raw: str):
     )
     if token is None or not token.user.is_active or not token.user.is_staff:
         return None
-    return token.user
+    return token

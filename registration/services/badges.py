@@ -42,6 +42,7 @@ from registration.models import (
     Event,
     TicketType,
 )
+from registration.reader import for_reader, reader_language
 from registration.services import documents
 from registration.services.audit import log_activity
 from registration.services.orders import admitted_orders_q
@@ -359,7 +360,15 @@ def admissible_attendees(event: Event) -> QuerySet[Attendee]:
 
 
 def badge_context(attendee: Attendee, *, layout: str = DEFAULT_LAYOUT) -> dict:
-    """What one badge shows, as plain values (cheap to render and to pickle)."""
+    """What one badge shows, as plain values (cheap to render and to pickle).
+
+    Dates and country names are in the attendee's language (else the buyer's).
+    """
+    with for_reader(reader_language(attendee.language, attendee.order.language)):
+        return _badge_context(attendee, layout=layout)
+
+
+def _badge_context(attendee: Attendee, *, layout: str) -> dict:
     event = attendee.order.event
     ticket_type = attendee.ticket_type
     name = (
@@ -378,6 +387,7 @@ def badge_context(attendee: Attendee, *, layout: str = DEFAULT_LAYOUT) -> dict:
         "name_class": name_size_class(name, layout=layout),
         "name_dir": documents.text_direction(name),
         "name_lang": name_language(name, country),
+        "name_latin": attendee.badge_name_transliteration,
         "organisation": attendee.organisation,
         "organisation_dir": documents.text_direction(attendee.organisation),
         "place": place,

@@ -169,6 +169,14 @@ def find_device_by_token(raw: str) -> Device | None:
     return checkin_sql.device_by_token_hash(hash_token(raw))
 
 
+def find_device_and_list(
+    raw: str, list_id: int
+) -> tuple[Device | None, CheckInList | None]:
+    """The device a raw token belongs to (revoked ones included) and the list
+    `list_id` if that device may scan for it, in one query: the door's hot path."""
+    return checkin_sql.device_and_list(hash_token(raw), list_id)
+
+
 def record_device_seen(device: Device) -> None:
     """Note that the device is alive, at most once a minute (called by sync)."""
     now = timezone.now()
@@ -275,6 +283,8 @@ def attendee_card(attendee: Attendee, extras) -> dict:
     return {
         "id": attendee.pk,
         "name": attendee.badge_name,
+        # Latin transliteration of a name in another script; empty otherwise.
+        "name_latin": attendee.badge_name_transliteration,
         "given_name": attendee.given_name,
         "family_name": attendee.family_name,
         "ticket_type": ticket_type.name,
@@ -442,7 +452,7 @@ def redeem_ticket(
                     last_admission = next(
                         (c for c in earlier if c.result == CheckInResult.OK), None
                     )
-                    extras = checkin_sql.attendee_extras(attendee)
+                    extras = attendee.scan_extras
                     row.result = _decide(
                         checkin_list,
                         attendee=attendee,
@@ -453,7 +463,7 @@ def redeem_ticket(
                     )
                     if row.result == CheckInResult.ALREADY_CHECKED_IN:
                         previous = row.previous = last_admission
-            row.save(force_insert=True)
+            checkin_sql.insert_check_in(row)
     except IntegrityError:
         # The same nonce raced in from a retry: the first row stands.
         existing = CheckIn.objects.filter(device=device, nonce=nonce).first()
@@ -615,6 +625,7 @@ def search_attendees(checkin_list: CheckInList, query: str) -> list[dict]:
     for word in query.split(" "):
         condition &= (
             Q(badge_name__icontains=word)
+            | Q(badge_name_latin__icontains=word)
             | Q(given_name__icontains=word)
             | Q(family_name__icontains=word)
             | Q(email__icontains=word)

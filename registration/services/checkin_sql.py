@@ -1,12 +1,19 @@
 # ruff: noqa: S608 - identifiers come from the models' own metadata; values are always parameters.
-"""The door scan's three reads, written as SQL once per process.
+"""The door scan's statements, written as SQL once per process.
 
 A scan is the hottest path of the system (DESIGN: notes for builders), and
 with the ORM most of its CPU went into building SQL strings for every request,
-not into running them. These functions hold the same reads as plain SQL,
-composed once from the models' own table and column names, and hand back model
-instances with exactly the relations a scan touches already attached, so no
-further query runs behind the caller's back.
+not into running them. These functions hold the same reads and the one insert
+as plain SQL, composed once from the models' own table and column names, and
+hand back model instances with exactly the relations a scan touches already
+attached, so no further query runs behind the caller's back.
+
+A scan costs six round trips to the database: device and list together, BEGIN,
+the attendee under its lock (with list rules and extras), earlier admissions,
+the insert, COMMIT. On PostgreSQL the statements run through a server-side
+binding cursor, so psycopg prepares them after a few uses and the server stops
+planning them on every scan (Django's own cursors bind on the client, which
+cannot be prepared).
 
 Only services/checkin.py uses this module.
 """
@@ -14,8 +21,9 @@ Only services/checkin.py uses this module.
 from __future__ import annotations
 
 import functools
+import json
 
-from django.db import connection
+from django.db import connection, models
 
 from registration.models import (
     Attendee,
@@ -33,6 +41,19 @@ from registration.models import (
     YouthDetails,
 )
 
+ATTENDEE_FIELDS = [
+    "id",
+    "order",
+    "ticket_type",
+    "delegation",
+    "badge_name",
+    "badge_name_latin",
+    "given_name",
+    "family_name",
+    "organisation",
+    "city",
+    "country",
+]
 ORDER_FIELDS = ["id", "status", "event_id", "admit_before_payment"]
 TICKET_TYPE_FIELDS = [
     "id",
@@ -45,11 +66,44 @@ TICKET_TYPE_FIELDS = [
 ]
 
 
+def _cursor():
+    """A cursor for the scan's statements: Django's wrapper (query logging,
+    execute wrappers and error translation stay), and on PostgreSQL around a
+    server-side binding psycopg cursor, whose statements psycopg prepares."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    import psycopg
+
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    return connection._prepare_cursor(psycopg.Cursor(connection.connection))
+
+
+def _fetch(sql: str, params) -> list[dict]:
+    with _cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _sqlite_value(field, value):
+    """What the ORM's SQLite converters make of a raw value (PostgreSQL's driver
+    already hands back aware datetimes and booleans)."""
+    if isinstance(field, models.DateTimeField):
+        return connection.ops.convert_datetimefield_value(value, None, connection)
+    if isinstance(field, models.BooleanField):
+        return connection.ops.convert_booleanfield_value(value, None, connection)
+    return value
+
+
 def _instance(model, db: str, values: dict):
     """A model instance from some of its columns (the rest deferred), as the
     ORM builds one: `from_db` takes the values in the model's field order."""
-    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-    return model.from_db(db, names, [values[name] for name in names])
+    fields = [f for f in model._meta.concrete_fields if f.attname in values]
+    row = [values[f.attname] for f in fields]
+    if connection.vendor == "sqlite":
+        row = [_sqlite_value(f, v) for f, v in zip(fields, row, strict=True)]
+    return model.from_db(db, [f.attname for f in fields], row)
 
 
 def _table(model) -> str:
@@ -64,19 +118,8 @@ def _column(model, field: str) -> str:
 def _attendee_sql(*, by_secret: bool, all_ticket_types: bool, lock: bool) -> str:
     a = Attendee
     attendee_columns = ", ".join(
-        f"a.{_column(a, name)}"
-        for name in (
-            "id",
-            "order",
-            "ticket_type",
-            "delegation",
-            "badge_name",
-            "given_name",
-            "family_name",
-            "organisation",
-            "city",
-            "country",
-        )
+        f"a.{_column(a, name)} AS {Attendee._meta.get_field(name).attname}"
+        for name in ATTENDEE_FIELDS
     )
     order_columns = ", ".join(
         f"o.{_column(Order, name.removesuffix('_id'))} AS scan_order_{name}"
@@ -102,13 +145,32 @@ def _attendee_sql(*, by_secret: bool, all_ticket_types: bool, lock: bool) -> str
             f" AND le.{_column(extras, 'checkinlist')} = %s)"
             " THEN 1 ELSE 0 END"
         )
+    # The extras the person bought, for the volunteer's screen, in the same
+    # round trip: a JSON array of [sort order, id, name], sorted by the caller.
+    if connection.vendor == "postgresql":
+        aggregate = "json_agg(json_build_array(e.{so}, e.{id}, e.{name}))"
+    else:
+        aggregate = "json_group_array(json_array(e.{so}, e.{id}, e.{name}))"
+    extras_json = (
+        "(SELECT "
+        + aggregate.format(
+            so=_column(Extra, "sort_order"),
+            id=_column(Extra, "id"),
+            name=_column(Extra, "name"),
+        )
+        + f" FROM {_table(AttendeeExtra)} ax"
+        f" JOIN {_table(Extra)} e"
+        f" ON e.{_column(Extra, 'id')} = ax.{_column(AttendeeExtra, 'extra')}"
+        f" WHERE ax.{_column(AttendeeExtra, 'attendee')} = a.{_column(a, 'id')})"
+    )
     where = _column(a, "secret") if by_secret else _column(a, "id")
     sql = (
         f"SELECT {attendee_columns}, {order_columns}, {ticket_columns},"
         f" d.{_column(Delegation, 'name')} AS scan_delegation_name,"
         f" y.{_column(YouthDetails, 'id')} AS scan_youth_id,"
         f" c.{_column(GuardianConsent, 'id')} AS scan_consent_id,"
-        f" {on_list} AS scan_on_list"
+        f" {on_list} AS scan_on_list,"
+        f" {extras_json} AS scan_extras"
         f" FROM {_table(a)} a"
         f" JOIN {_table(Order)} o ON o.{_column(Order, 'id')} = a.{_column(a, 'order')}"
         f" JOIN {_table(TicketType)} t"
@@ -126,12 +188,21 @@ def _attendee_sql(*, by_secret: bool, all_ticket_types: bool, lock: bool) -> str
     return sql
 
 
+def _sorted_extras(value) -> list[tuple[int, str]]:
+    if value is None:
+        return []
+    if isinstance(value, str | bytes):
+        value = json.loads(value)
+    return [(pk, name) for _order, pk, name in sorted(value, key=lambda e: e[:2])]
+
+
 def lock_scanned_attendee(
     checkin_list: CheckInList, *, secret: str | None, attendee_id: int | None
 ) -> Attendee | None:
     """The scanned attendee under a row lock (PostgreSQL; SQLite's write lock is
     taken at BEGIN), with order, ticket type, delegation and youth consent
-    attached and `on_list` set: whether this list admits the person."""
+    attached, `on_list` set (whether this list admits the person) and
+    `scan_extras`: (id, name) of the extras bought, in the event's order."""
     by_secret = attendee_id is None
     sql = _attendee_sql(
         by_secret=by_secret,
@@ -140,19 +211,20 @@ def lock_scanned_attendee(
     )
     params = [] if checkin_list.all_ticket_types else [checkin_list.pk] * 2
     params.append(secret if by_secret else attendee_id)
-    rows = list(Attendee.objects.raw(sql, params))
+    rows = _fetch(sql, params)
     if not rows:
         return None
-    attendee = rows[0]
-    db = attendee._state.db
+    row = rows[0]
+    db = connection.alias
+    attendee = _instance(Attendee, db, row)
     attendee.order = _instance(
         Order,
         db,
         {
             "id": attendee.order_id,
-            "status": attendee.scan_order_status,
-            "event_id": attendee.scan_order_event_id,
-            "admit_before_payment": bool(attendee.scan_order_admit_before_payment),
+            "status": row["scan_order_status"],
+            "event_id": row["scan_order_event_id"],
+            "admit_before_payment": bool(row["scan_order_admit_before_payment"]),
         },
     )
     attendee.ticket_type = _instance(
@@ -160,34 +232,32 @@ def lock_scanned_attendee(
         db,
         {
             "id": attendee.ticket_type_id,
-            "name": attendee.scan_tt_name,
-            "badge_role": attendee.scan_tt_badge_role,
-            "badge_colour": attendee.scan_tt_badge_colour,
-            "min_age": attendee.scan_tt_min_age,
-            "max_age": attendee.scan_tt_max_age,
-            "requires_guardian_consent": bool(
-                attendee.scan_tt_requires_guardian_consent
-            ),
+            "name": row["scan_tt_name"],
+            "badge_role": row["scan_tt_badge_role"],
+            "badge_colour": row["scan_tt_badge_colour"],
+            "min_age": row["scan_tt_min_age"],
+            "max_age": row["scan_tt_max_age"],
+            "requires_guardian_consent": bool(row["scan_tt_requires_guardian_consent"]),
         },
     )
     attendee.delegation = (
         _instance(
             Delegation,
             db,
-            {"id": attendee.delegation_id, "name": attendee.scan_delegation_name},
+            {"id": attendee.delegation_id, "name": row["scan_delegation_name"]},
         )
         if attendee.delegation_id
         else None
     )
     youth_relation = Attendee._meta.get_field("youth")
-    if attendee.scan_youth_id is None:
+    if row["scan_youth_id"] is None:
         youth_relation.set_cached_value(attendee, None)
     else:
         youth = _instance(
-            YouthDetails, db, {"id": attendee.scan_youth_id, "attendee_id": attendee.pk}
+            YouthDetails, db, {"id": row["scan_youth_id"], "attendee_id": attendee.pk}
         )
         consent_relation = YouthDetails._meta.get_field("consent")
-        if attendee.scan_consent_id is None:
+        if row["scan_consent_id"] is None:
             consent_relation.set_cached_value(youth, None)
         else:
             consent_relation.set_cached_value(
@@ -195,28 +265,32 @@ def lock_scanned_attendee(
                 _instance(
                     GuardianConsent,
                     db,
-                    {"id": attendee.scan_consent_id, "youth_id": youth.pk},
+                    {"id": row["scan_consent_id"], "youth_id": youth.pk},
                 ),
             )
         youth_relation.set_cached_value(attendee, youth)
-    attendee.on_list = bool(attendee.scan_on_list)
+    attendee.on_list = bool(row["scan_on_list"])
+    attendee.scan_extras = _sorted_extras(row["scan_extras"])
     return attendee
+
+
+EARLIER_FIELDS = [
+    "id",
+    "device",
+    "nonce",
+    "result",
+    "type",
+    "scanned_at",
+    "checkin_list",
+]
 
 
 @functools.cache
 def _earlier_sql() -> str:
     ci, dv, cl = CheckIn, Device, CheckInList
     columns = ", ".join(
-        f"ci.{_column(ci, name)}"
-        for name in (
-            "id",
-            "device",
-            "nonce",
-            "result",
-            "type",
-            "scanned_at",
-            "checkin_list",
-        )
+        f"ci.{_column(ci, name)} AS {ci._meta.get_field(name).attname}"
+        for name in EARLIER_FIELDS
     )
     return (
         f"SELECT {columns}, dv.{_column(dv, 'name')} AS scan_device_name,"
@@ -238,40 +312,51 @@ def earlier_scans(
 ) -> list[CheckIn]:
     """This attendee's admissions on the list and this device's scan with `nonce`,
     newest first, each with its device's and list's name attached."""
-    rows = list(
-        CheckIn.objects.raw(
-            _earlier_sql(),
-            [attendee.pk, checkin_list.pk, CheckInResult.OK, device.pk, nonce],
-        )
+    rows = _fetch(
+        _earlier_sql(),
+        [attendee.pk, checkin_list.pk, CheckInResult.OK, device.pk, nonce],
     )
+    db = connection.alias
+    scans = []
     for row in rows:
-        db = row._state.db
-        row.device = _instance(
-            Device, db, {"id": row.device_id, "name": row.scan_device_name}
+        check_in = _instance(CheckIn, db, row)
+        check_in.device = _instance(
+            Device, db, {"id": check_in.device_id, "name": row["scan_device_name"]}
         )
-        row.checkin_list = _instance(
-            CheckInList, db, {"id": row.checkin_list_id, "name": row.scan_list_name}
+        check_in.checkin_list = _instance(
+            CheckInList,
+            db,
+            {"id": check_in.checkin_list_id, "name": row["scan_list_name"]},
         )
-    return rows
+        scans.append(check_in)
+    return scans
 
 
 @functools.cache
-def _extras_sql() -> str:
-    ae, ex = AttendeeExtra, Extra
+def _insert_sql() -> tuple[str, tuple]:
+    fields = tuple(f for f in CheckIn._meta.concrete_fields if not f.primary_key)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    values = ", ".join(["%s"] * len(fields))
     return (
-        f"SELECT e.{_column(ex, 'id')}, e.{_column(ex, 'name')}"
-        f" FROM {_table(ae)} ae"
-        f" JOIN {_table(ex)} e ON e.{_column(ex, 'id')} = ae.{_column(ae, 'extra')}"
-        f" WHERE ae.{_column(ae, 'attendee')} = %s"
-        f" ORDER BY e.{_column(ex, 'sort_order')}, e.{_column(ex, 'id')}"
+        f"INSERT INTO {_table(CheckIn)} ({columns}) VALUES ({values})"
+        f" RETURNING {_column(CheckIn, 'id')}",
+        fields,
     )
 
 
-def attendee_extras(attendee: Attendee) -> list[tuple[int, str]]:
-    """(id, name) of the extras the attendee bought, in the event's order."""
-    with connection.cursor() as cursor:
-        cursor.execute(_extras_sql(), [attendee.pk])
-        return [(row[0], row[1]) for row in cursor.fetchall()]
+def insert_check_in(check_in: CheckIn) -> None:
+    """Write a new scan row and set its id: the ORM's insert, without composing
+    the INSERT for every scan."""
+    sql, fields = _insert_sql()
+    params = [
+        field.get_db_prep_save(getattr(check_in, field.attname), connection)
+        for field in fields
+    ]
+    with _cursor() as cursor:
+        cursor.execute(sql, params)
+        check_in.pk = cursor.fetchone()[0]
+    check_in._state.adding = False
+    check_in._state.db = connection.alias
 
 
 @functools.cache
@@ -285,41 +370,98 @@ def device_by_token_hash(token_hash: str) -> Device | None:
     return rows[0] if rows else None
 
 
-@functools.cache
-def _list_sql() -> str:
+LIST_EVENT_FIELDS = ["name", "slug", "time_zone"]
+
+
+def _list_columns(alias: str) -> str:
+    return ", ".join(
+        f"{alias}.{connection.ops.quote_name(field.column)} AS list_{field.attname}"
+        for field in CheckInList._meta.concrete_fields
+    )
+
+
+def _list_from_row(row: dict) -> CheckInList | None:
+    if row.get("list_id") is None:
+        return None
+    db = connection.alias
+    checkin_list = _instance(
+        CheckInList,
+        db,
+        {
+            f.attname: row[f"list_{f.attname}"]
+            for f in CheckInList._meta.concrete_fields
+        },
+    )
+    checkin_list.event = _instance(
+        Event,
+        db,
+        {"id": checkin_list.event_id}
+        | {name: row[f"event_{name}"] for name in LIST_EVENT_FIELDS},
+    )
+    return checkin_list
+
+
+def _list_and_event_sql() -> str:
     cl, ev = CheckInList, Event
     through = Device.events.through
-    columns = ", ".join(
-        f"cl.{connection.ops.quote_name(field.column)}"
-        for field in cl._meta.concrete_fields
+    event_columns = ", ".join(
+        f"e.{_column(ev, name)} AS event_{name}" for name in LIST_EVENT_FIELDS
     )
     return (
-        f"SELECT {columns}, e.{_column(ev, 'name')} AS scan_event_name,"
-        f" e.{_column(ev, 'slug')} AS scan_event_slug,"
-        f" e.{_column(ev, 'time_zone')} AS scan_event_time_zone"
+        f"SELECT {_list_columns('cl')}, {event_columns},"
+        f" de.{_column(through, 'device')} AS list_device_id"
         f" FROM {_table(cl)} cl"
         f" JOIN {_table(ev)} e ON e.{_column(ev, 'id')} = cl.{_column(cl, 'event')}"
         f" JOIN {_table(through)} de"
         f" ON de.{_column(through, 'event')} = cl.{_column(cl, 'event')}"
-        f" WHERE cl.{_column(cl, 'id')} = %s AND de.{_column(through, 'device')} = %s"
+        f" WHERE cl.{_column(cl, 'id')} = %s"
     )
+
+
+@functools.cache
+def _list_sql() -> str:
+    through = Device.events.through
+    return _list_and_event_sql() + f" AND de.{_column(through, 'device')} = %s"
 
 
 def list_for_device(device: Device, list_id: int) -> CheckInList | None:
     """The list `list_id` if it belongs to one of the device's events, with its
     event's name, slug and time zone attached (the rest of the event deferred)."""
-    rows = list(CheckInList.objects.raw(_list_sql(), [list_id, device.pk]))
-    if not rows:
-        return None
-    checkin_list = rows[0]
-    checkin_list.event = _instance(
-        Event,
-        checkin_list._state.db,
-        {
-            "id": checkin_list.event_id,
-            "name": checkin_list.scan_event_name,
-            "slug": checkin_list.scan_event_slug,
-            "time_zone": checkin_list.scan_event_time_zone,
-        },
+    rows = _fetch(_list_sql(), [list_id, device.pk])
+    return _list_from_row(rows[0]) if rows else None
+
+
+@functools.cache
+def _device_and_list_sql() -> str:
+    device_columns = ", ".join(
+        f"d.{connection.ops.quote_name(f.column)} AS {f.attname}"
+        for f in Device._meta.concrete_fields
     )
-    return checkin_list
+    list_columns = (
+        ", ".join(f"x.list_{f.attname}" for f in CheckInList._meta.concrete_fields)
+        + ", "
+        + ", ".join(f"x.event_{name}" for name in LIST_EVENT_FIELDS)
+    )
+    return (
+        f"SELECT {device_columns}, {list_columns}"
+        f" FROM {_table(Device)} d"
+        f" LEFT JOIN ({_list_and_event_sql()}) x ON x.list_device_id = d.{_column(Device, 'id')}"
+        f" WHERE d.{_column(Device, 'token_hash')} = %s"
+    )
+
+
+def device_and_list(
+    token_hash: str, list_id: int
+) -> tuple[Device | None, CheckInList | None]:
+    """In one round trip: the device with this token hash (revoked or not), and
+    the list `list_id` if the device may scan for it (see `list_for_device`)."""
+    rows = _fetch(_device_and_list_sql(), [list_id, token_hash])
+    if not rows:
+        return None, None
+    row = rows[0]
+    device = _instance(
+        Device,
+        connection.alias,
+        {f.attname: row[f.attname] for f in Device._meta.concrete_fields},
+    )
+    return device, _list_from_row(row)

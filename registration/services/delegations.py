@@ -38,6 +38,7 @@ from registration.models import (
     PaymentMethod,
 )
 from registration.money import format_money
+from registration.reader import for_reader, reader_language
 from registration.services import documents, payments
 from registration.services.audit import log_activity
 from registration.services.errors import OrderError, OrderInvalid, RegistrationError
@@ -398,9 +399,16 @@ def _invoice_stylesheets() -> tuple[str, ...]:
 
 
 def render_delegation_invoice_pdf(invoice: DelegationInvoice) -> bytes:
-    """The combined invoice as issued (its frozen lines), on the invoice layout."""
+    """The combined invoice as issued (its frozen lines), on the invoice layout, in
+    the leader's language."""
     from django.conf import settings
 
+    delegation = invoice.delegation
+    with for_reader(reader_language(delegation.leader_language), delegation.event.tz):
+        return _render_delegation_invoice_pdf(invoice, settings)
+
+
+def _render_delegation_invoice_pdf(invoice: DelegationInvoice, settings) -> bytes:
     html = render_to_string(
         "documents/invoices/delegation_invoice.html",
         {

@@ -276,7 +276,7 @@ def import_delegation_members(
     """Place one order whose attendees are the file's rows, all in `delegation`.
 
     Columns: given_name and ticket_type (its name) are required; family_name,
-    badge_name, email, extras (names separated by ";"), organisation, city,
+    badge_name, badge_name_latin, email, extras (names separated by ";"), organisation, city,
     country (ISO code), language, date_of_birth, guardian_name, guardian_email,
     guardian_phone; and one column per question of the event, headed with the
     question's label. The dry run places the order inside a transaction that is
@@ -421,6 +421,7 @@ def _attendees_from_rows(
                 given_name=text["given_name"],
                 family_name=text["family_name"],
                 badge_name=text["badge_name"],
+                badge_name_latin=text["badge_name_latin"],
                 email=text["email"],
                 language=text["language"],
                 organisation=text["organisation"],

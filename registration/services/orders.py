@@ -60,6 +60,7 @@ from registration.services.errors import (
     SoldOut,
 )
 from registration.services.outbox import enqueue_message
+from registration.services.privacy import PRIVACY_NOTICE_VERSION
 from registration.tokens import new_order_code
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,8 @@ class BuyerData:
     address: str = ""
     tax_id: str = ""
     language: str = "en"
+    # When the buyer agreed to the privacy notice (services/privacy.py); None: not asked.
+    privacy_accepted_at: datetime | None = None
 
 
 @dataclass
@@ -100,6 +103,8 @@ class AttendeeData:
     given_name: str = ""
     family_name: str = ""
     badge_name: str = ""
+    # Optional Latin transliteration of a badge name in another script.
+    badge_name_latin: str = ""
     email: str = ""
     language: str = ""
     organisation: str = ""
@@ -814,6 +819,10 @@ def _write_order(
         voucher=plan.voucher,
         member_organisation=plan.member,
         created_by=by if getattr(by, "is_authenticated", False) else None,
+        privacy_accepted_at=buyer.privacy_accepted_at,
+        privacy_notice_version=(
+            PRIVACY_NOTICE_VERSION if buyer.privacy_accepted_at else ""
+        ),
         total=plan.quote.total,
         currency=event.currency,
         expires_at=expires_at,
@@ -826,6 +835,7 @@ def _write_order(
                 order=order,
                 ticket_type=line.ticket_type,
                 badge_name=data.badge_name.strip() or f"{given} {family}".strip(),
+                badge_name_latin=data.badge_name_latin.strip(),
                 given_name=given,
                 family_name=family,
                 email=data.email.strip(),
@@ -1298,6 +1308,7 @@ def can_edit_attendees(order: Order, *, now: datetime | None = None) -> bool:
 
 EDITABLE_ATTENDEE_FIELDS = (
     "badge_name",
+    "badge_name_latin",
     "given_name",
     "family_name",
     "email",
@@ -1362,6 +1373,7 @@ def update_attendee(
         )
     for name, limit in (
         ("badge_name", 120),
+        ("badge_name_latin", 120),
         ("given_name", 100),
         ("family_name", 100),
         ("organisation", 200),

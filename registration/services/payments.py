@@ -59,6 +59,7 @@ from registration.money import (
     round_money,
     to_minor_units,
 )
+from registration.reader import for_reader
 from registration.services import documents
 from registration.services import stripe as stripe_api
 from registration.services.audit import log_activity
@@ -1547,8 +1548,14 @@ def _money_lines(lines: list[dict], currency: str) -> list[dict]:
 
 
 def render_invoice_pdf(invoice: Invoice) -> bytes:
-    """The invoice as issued (from its frozen copy, never from the live order)."""
+    """The invoice as issued (from its frozen copy, never from the live order),
+    in the buyer's language."""
     order = invoice.order
+    with for_reader(order.language, order.event.tz):
+        return _render_invoice_pdf(invoice, order)
+
+
+def _render_invoice_pdf(invoice: Invoice, order: Order) -> bytes:
     return _render(
         "documents/invoices/invoice.html",
         {
@@ -1562,7 +1569,14 @@ def render_invoice_pdf(invoice: Invoice) -> bytes:
 
 
 def render_credit_note_pdf(note: CreditNote) -> bytes:
+    """The credit note, in the buyer's language."""
     invoice = note.invoice
+    order = invoice.order
+    with for_reader(order.language, order.event.tz):
+        return _render_credit_note_pdf(note, invoice)
+
+
+def _render_credit_note_pdf(note: CreditNote, invoice: Invoice) -> bytes:
     return _render(
         "documents/invoices/credit_note.html",
         {
@@ -1580,6 +1594,11 @@ def render_receipt_pdf(payment: Payment) -> bytes:
     if payment.status != PaymentStatus.SUCCEEDED:
         raise PaymentError(_("Only received payments have a receipt."), code="unpaid")
     order = payment.order
+    with for_reader(order.language, order.event.tz):
+        return _render_receipt_pdf(payment, order)
+
+
+def _render_receipt_pdf(payment: Payment, order: Order) -> bytes:
     refunds = list(payment.refunds.filter(status=RefundStatus.SUCCEEDED))
     refunded = sum((refund.amount for refund in refunds), Decimal("0"))
     return _render(

@@ -14,6 +14,7 @@ from registration.services import (
     outbox,
     payments,
     privacy,
+    recovery,
     travel,
     waiting_list,
 )
@@ -22,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 def run_periodic_jobs(*, now: datetime | None = None) -> dict[str, int]:
-    """Expire holds, move waiting lists, send reminders, retry refunds, re-queue e-mails.
+    """Expire holds, move waiting lists, send reminders, retry refunds, re-queue jobs.
 
     Each job runs even if an earlier one failed; the counts are returned for
     the log. Order matters: expiring holds and offers first frees the seats
@@ -36,6 +37,8 @@ def run_periodic_jobs(*, now: datetime | None = None) -> dict[str, int]:
         ("expiry_warnings", orders.send_expiry_warnings),
         ("consent_reminders", consent.send_consent_reminders),
         ("payments", payments.run_payment_jobs),
+        # Before the outbox and exports: jobs of dead workers are put back first.
+        ("tasks_recovered", recovery.recover_stalled_tasks),
         ("outbox_requeued", outbox.requeue_messages),
         ("export_jobs_requeued", exports.requeue_export_jobs),
         ("youth_details_purged", privacy.purge_youth_details),

@@ -35,6 +35,11 @@ from registration.tokens import new_secret
 
 ERASED_NAME = "Erased attendee"
 
+# The privacy notice buyers agree to at checkout (templates/registration/
+# privacy_notice.html). Change it when the notice's content changes, so each
+# order records which text its buyer saw.
+PRIVACY_NOTICE_VERSION = "2026-11-28"
+
 
 def _date(value) -> str | None:
     return value.isoformat() if value else None
@@ -48,6 +53,7 @@ def export_attendee_data(
     data = {
         "attendee": {
             "badge_name": attendee.badge_name,
+            "badge_name_latin": attendee.badge_name_latin,
             "given_name": attendee.given_name,
             "family_name": attendee.family_name,
             "email": attendee.email,
@@ -70,6 +76,8 @@ def export_attendee_data(
             "total": str(order.total),
             "currency": order.currency,
             "placed_at": _date(order.created_at),
+            "privacy_notice_accepted_at": _date(order.privacy_accepted_at),
+            "privacy_notice_version": order.privacy_notice_version,
         },
         "extras": list(attendee.extras.values_list("name", flat=True)),
         "answers": [
@@ -151,6 +159,7 @@ def erase_attendee(attendee: Attendee, *, by) -> Attendee:
     """
     attendee = Attendee.objects.select_for_update().get(pk=attendee.pk)
     attendee.badge_name = ERASED_NAME
+    attendee.badge_name_latin = ""
     attendee.given_name = ERASED_NAME
     attendee.family_name = ""
     attendee.email = ""
@@ -161,6 +170,7 @@ def erase_attendee(attendee: Attendee, *, by) -> Attendee:
     attendee.save(
         update_fields=[
             "badge_name",
+            "badge_name_latin",
             "given_name",
             "family_name",
             "email",

@@ -20,6 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy
 
 from registration.models import Attendee, Event, OrderStatus
+from registration.reader import for_reader, format_with_zone, reader_language
 from registration.services import documents, outbox
 from registration.services.audit import log_activity
 from registration.services.errors import RegistrationError
@@ -82,11 +83,9 @@ _REFUSALS = {
 
 
 def _when(event: Event) -> tuple[str, str]:
-    start = timezone.localtime(event.starts_at, event.tz)
-    end = timezone.localtime(event.ends_at, event.tz)
     return (
-        date_format(start, "l j F Y, H:i"),
-        date_format(end, "l j F Y, H:i"),
+        format_with_zone(event.starts_at, event.tz, "l j F Y, H:i"),
+        format_with_zone(event.ends_at, event.tz, "l j F Y, H:i"),
     )
 
 
@@ -113,6 +112,7 @@ def ticket_context(attendee: Attendee) -> dict:
         "venue": venue,
         "name": name,
         "name_dir": documents.text_direction(name),
+        "name_latin": attendee.badge_name_transliteration,
         "full_name": f"{attendee.given_name} {attendee.family_name}".strip(),
         "ticket_type": attendee.ticket_type.name,
         "role": attendee.ticket_type.role_label,
@@ -132,12 +132,23 @@ def _ticket_stylesheets() -> tuple[str, ...]:
     )
 
 
+def ticket_language(attendee: Attendee) -> str:
+    """The ticket's language: the attendee's own, else the buyer's."""
+    return reader_language(attendee.language, attendee.order.language)
+
+
 def render_ticket(attendee: Attendee) -> bytes:
-    """The ticket PDF of `attendee`; raises TicketNotIssuable while it may not be issued."""
+    """The ticket PDF of `attendee` in their language, times in the event's zone.
+
+    Raises TicketNotIssuable while it may not be issued.
+    """
     refusal = ticket_refusal(attendee)
     if refusal is not None:
         raise TicketNotIssuable(str(_REFUSALS[refusal]), code=refusal)
-    html = render_to_string("documents/tickets/ticket.html", ticket_context(attendee))
+    with for_reader(ticket_language(attendee), attendee.order.event.tz):
+        html = render_to_string(
+            "documents/tickets/ticket.html", ticket_context(attendee)
+        )
     return documents.render_pdf(
         html,
         base_url=str(settings.BASE_DIR / "templates" / "documents" / "assets") + "/",

@@ -9,12 +9,14 @@ which are also the names of the form inputs here.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib import messages
 from django.forms.utils import ErrorList
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -174,6 +176,7 @@ ATTENDEE_FIELDS = (
     "given_name",
     "family_name",
     "badge_name",
+    "badge_name_latin",
     "email",
     "language",
     "organisation",
@@ -428,6 +431,13 @@ def review(request, slug: str):
     )
     billing = _initial_billing(data) if wants_invoice else {}
     billing_errors: dict[str, list[str]] = {}
+    privacy_accepted = request.method == "POST" and bool(request.POST.get("privacy"))
+    privacy_errors: list[str] = []
+    if request.method == "POST" and not privacy_accepted:
+        # The buyer agrees before any personal data is stored (issue 9).
+        privacy_errors = [_("Please agree to the privacy notice to place the order.")]
+        alert = privacy_errors[0]
+        status = 400
     if request.method == "POST" and wants_invoice:
         billing = {name: request.POST.get(name, "").strip() for name in BILLING_FIELDS}
         try:
@@ -438,7 +448,8 @@ def review(request, slug: str):
                 billing_errors.setdefault(name, []).append(error.message)
             alert = _("Please check the billing details.")
             status = 400
-    if request.method == "POST" and not billing_errors:
+    if request.method == "POST" and not billing_errors and privacy_accepted:
+        kwargs["buyer"] = replace(buyer, privacy_accepted_at=timezone.now())
         try:
             expected = Decimal(request.POST.get("expected_total", ""))
         except InvalidOperation:
@@ -456,7 +467,13 @@ def review(request, slug: str):
                 request,
                 "registration/checkout_review.html",
                 _review_context(
-                    event, preview, people, exc.message, billing, billing_errors
+                    event,
+                    preview,
+                    people,
+                    exc.message,
+                    billing,
+                    billing_errors,
+                    privacy_accepted=privacy_accepted,
                 ),
                 status=503,
             )
@@ -477,7 +494,16 @@ def review(request, slug: str):
     return render(
         request,
         "registration/checkout_review.html",
-        _review_context(event, preview, people, alert, billing, billing_errors),
+        _review_context(
+            event,
+            preview,
+            people,
+            alert,
+            billing,
+            billing_errors,
+            privacy_accepted=privacy_accepted,
+            privacy_errors=privacy_errors,
+        ),
         status=status,
     )
 
@@ -509,7 +535,15 @@ def _billing_data(billing: dict) -> payments.BillingData:
 
 
 def _review_context(
-    event, preview, people, alert: str, billing: dict, billing_errors: dict
+    event,
+    preview,
+    people,
+    alert: str,
+    billing: dict,
+    billing_errors: dict,
+    *,
+    privacy_accepted: bool = False,
+    privacy_errors: list[str] | None = None,
 ) -> dict:
     lines = []
     for person, line in zip(people, preview.quote.attendees, strict=True):
@@ -521,4 +555,6 @@ def _review_context(
         "alert": alert,
         "billing": billing,
         "billing_errors": billing_errors,
+        "privacy_accepted": privacy_accepted,
+        "privacy_errors": privacy_errors or [],
     }

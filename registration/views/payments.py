@@ -11,6 +11,7 @@ import logging
 import secrets
 
 from django.contrib import messages
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -58,7 +59,8 @@ def stripe_webhook(request):
     """Verify, store once and apply a Stripe event.
 
     400: bad signature or a timestamp older than 300 s. 503: a lock wait ran
-    out or Stripe could not be asked again (Stripe retries). 500: any other
+    out, the database connection was lost, or Stripe could not be asked again
+    (Stripe retries). 500: any other
     processing error (Stripe retries). 200 otherwise, unknown types included.
     """
     if not payments.card_payments_enabled():
@@ -75,6 +77,10 @@ def stripe_webhook(request):
     except (Busy, stripe_api.StripeUnavailable) as exc:
         logger.warning("Stripe event %s deferred: %s", event["id"], exc)
         return JsonResponse({"error": "busy"}, status=503, headers={"Retry-After": "5"})
+    except (OperationalError, InterfaceError):
+        # The database connection was lost (restart, failover): nothing was
+        # applied, and conference.errors answers 503 with Retry-After.
+        raise
     except Exception:
         logger.exception("Stripe event %s failed", event["id"])
         return JsonResponse({"error": "processing failed"}, status=500)

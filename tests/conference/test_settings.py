@@ -1,3 +1,4 @@
+import json
 import os
 import secrets
 import subprocess
@@ -98,3 +99,42 @@ def test_sqlite_connections_use_wal_and_enforce_foreign_keys(
 def test_sqlite_transactions_take_the_write_lock_at_begin():
     assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
     assert connection.settings_dict["OPTIONS"]["timeout"] == 3
+
+
+def test_production_settings_turn_on_https_only_cookies_hsts_and_session_expiry():
+    script = (
+        "import json; from django.conf import settings as s; print(json.dumps({"
+        "'debug': s.DEBUG, 'ssl_redirect': s.SECURE_SSL_REDIRECT,"
+        "'hsts': s.SECURE_HSTS_SECONDS, 'hsts_subdomains': s.SECURE_HSTS_INCLUDE_SUBDOMAINS,"
+        "'session_secure': s.SESSION_COOKIE_SECURE, 'session_httponly': s.SESSION_COOKIE_HTTPONLY,"
+        "'session_age': s.SESSION_COOKIE_AGE, 'csrf_secure': s.CSRF_COOKIE_SECURE,"
+        "'frame': s.X_FRAME_OPTIONS, 'nosniff': s.SECURE_CONTENT_TYPE_NOSNIFF,"
+        "'referrer': s.SECURE_REFERRER_POLICY,"
+        "'db_health_checks': s.DATABASES['default'].get('CONN_HEALTH_CHECKS')}))"
+    )
+    result = manage(
+        "shell",
+        "-c",
+        script,
+        SECRET_KEY=secrets.token_urlsafe(50),
+        DATABASE_URL="postgres://app@db.example.org:5432/events",
+        **PRODUCTION_ENV,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {
+        "debug": False,
+        "ssl_redirect": True,
+        "hsts": 31536000,
+        "hsts_subdomains": True,
+        "session_secure": True,
+        "session_httponly": True,
+        "session_age": 8 * 60 * 60,
+        "csrf_secure": True,
+        "frame": "DENY",
+        "nosniff": True,
+        "referrer": "strict-origin-when-cross-origin",
+        # A connection the database dropped (restart, failover) is replaced at
+        # the next request instead of failing it.
+        "db_health_checks": True,
+    }

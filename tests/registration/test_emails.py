@@ -4,7 +4,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 
 from registration import emails, emails_payments
 from registration.models import (
@@ -14,6 +16,7 @@ from registration.models import (
     PaymentProvider,
     PaymentStatus,
 )
+from registration.money import format_money
 from registration.services import consent, orders, waiting_list
 from registration.services.orders import YouthData
 from tests.factories import EventFactory, ExtraFactory, TicketTypeFactory, UserFactory
@@ -68,15 +71,29 @@ def test_order_received_goes_to_the_buyer_with_total_and_link(event, delegate, s
     [message] = sent
     assert message.to == ["buyer@example.org"]
     assert message.reply_to == ["events@sister-cities.example"]
-    assert message.subject == f"Order received: Annual Conference ({order.code})"
+    # The buyer chose Spanish: texts, money and dates follow (whatever the catalogue says).
+    with translation.override("es"):
+        assert message.subject == gettext("Order received: %(event)s (%(code)s)") % {
+            "event": "Annual Conference",
+            "code": order.code,
+        }
+        total = "535,00\u00a0USD"
+        assert format_money(order.total, "USD") == total
+        due = date_format(timezone.localtime(order.expires_at, event.tz), "DATE_FORMAT")
+        invoice_sentence = gettext(
+            "We will send an invoice for %(total)s. Please pay it by %(date)s; "
+            "unpaid places are released after that date."
+        ) % {"total": total, "date": due}
+        total_line = f"{gettext('Total')}: {total}"
     link = f"http://localhost:8000/es/orders/{order.code}/{order.secret}/"
     assert link in message.body
     assert (
-        "- Mina Park: Delegate (USD 450.00)\n  + Gala dinner (USD 85.00)"
+        "- Mina Park: Delegate (450,00\u00a0USD)\n  + Gala dinner (85,00\u00a0USD)"
         in message.body
     )
-    assert "Total: USD 535.00" in message.body
-    assert "We will send an invoice for USD 535.00." in message.body
+    assert total_line in message.body
+    assert invoice_sentence in message.body
+    assert " de " in due  # "14 de junio de 2027": the Spanish date format
     assert f'href="{link}"' in html(message)
     assert '<html lang="es">' in html(message)
 
@@ -96,6 +113,10 @@ def test_order_received_for_card_asks_for_payment_by_the_hold_time(
 
 def test_free_order_confirms_to_buyer_and_notices_each_attendee(event, send):
     free = TicketTypeFactory(event=event, name="Press", price=Decimal("0.00"))
+    with translation.override("fr"):  # Mina's own language
+        mina_subject = gettext("You are registered for %(event)s") % {
+            "event": "Annual Conference"
+        }
     order, sent = send(
         orders.place_order,
         event,
@@ -111,13 +132,22 @@ def test_free_order_confirms_to_buyer_and_notices_each_attendee(event, send):
             ["buyer@example.org"],
             f"Registration confirmed: Annual Conference ({order.code})",
         ),
-        (["mina@example.org"], "You are registered for Annual Conference"),
+        (["mina@example.org"], mina_subject),
     ]
     notice = sent[1]
     mina = order.attendees.get(email="mina@example.org")
     assert f"http://localhost:8000/fr/attendees/{mina.secret}/" in notice.body
-    assert "Ada Buyer has registered you for Annual Conference as Press." in notice.body
-    assert "Your badge will read: Mina Park." in notice.body
+    with translation.override("fr"):
+        registered = gettext(
+            "%(buyer)s has registered you for %(event)s as %(ticket)s."
+        )
+        badge = gettext("Your badge will read: %(badge)s.")
+    assert (
+        registered
+        % {"buyer": "Ada Buyer", "event": "Annual Conference", "ticket": "Press"}
+        in notice.body
+    )
+    assert badge % {"badge": "Mina Park"} in notice.body
 
 
 def test_paying_a_pending_order_sends_the_confirmation(event, delegate, send):
@@ -243,7 +273,16 @@ def test_waiting_list_offer_goes_to_the_person_in_line(event, send):
     orders.cancel_order(held, by=None)
     _, [offer] = send(waiting_list.offer_waiting_list_places)
     assert offer.to == ["wendy@example.org"]
-    assert "A place for Delegate at Annual Conference has become free" in offer.body
+    with translation.override("es"):  # Wendy's language
+        free = ngettext(
+            "A place for %(ticket)s at %(event)s has become free and is reserved for you.",
+            "%(n)s places for %(ticket)s at %(event)s have become free and are reserved for you.",
+            1,
+        )
+    assert (
+        free % {"n": 1, "ticket": "Delegate", "event": "Annual Conference"}
+        in offer.body
+    )
     assert f"http://localhost:8000/es/waiting-list/offer/{entry.token}/" in offer.body
 
 

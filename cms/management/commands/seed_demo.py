@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from cms.demo_data import seed_network_pages, seed_pages
+from cms.demo_data import seed_network_pages, seed_pages, seed_translations
 from registration.demo_data import seed_catalogue, seed_network
 from registration.demo_delegations import seed_delegation
 from registration.emails_delegations import delegation_url
@@ -31,6 +31,7 @@ class Command(BaseCommand):
             catalogue = seed_catalogue()
             home = seed_pages(catalogue)
             seed_network_pages(home, seed_network())
+            seed_translations(home)
             delegation = seed_delegation(catalogue.conference)
         self.stdout.write(
             self.style.SUCCESS(

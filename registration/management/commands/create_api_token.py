@@ -12,15 +12,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("--name", default="", help="A label to tell tokens apart.")
+        parser.add_argument(
+            "--read-only",
+            action="store_true",
+            help="The token can read but not create, change or delete.",
+        )
 
-    def handle(self, *args, username: str, name: str = "", **options):
+    def handle(self, *args, username: str, name: str = "", read_only=False, **options):
         User = get_user_model()
         try:
             user = User.objects.get(**{User.USERNAME_FIELD: username})
         except User.DoesNotExist as exc:
             raise CommandError(f"No user {username!r}.") from exc
         try:
-            _token, raw = create_api_token(user, name=name)
+            _token, raw = create_api_token(user, name=name, read_only=read_only)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(raw)

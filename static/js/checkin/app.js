@@ -158,6 +158,8 @@
     $("answer-title").textContent = title;
     var person = result.attendee;
     $("answer-name").textContent = person ? person.name : "";
+    $("answer-latin").textContent = person && person.name_latin ? person.name_latin : "";
+    $("answer-latin").hidden = !(person && person.name_latin);
     var ticket = "";
     if (person) {
       ticket = person.ticket_type;
@@ -450,7 +452,7 @@
     var entries = state.sync ? state.sync.attendees : [];
     return entries.filter(function (entry) {
       var a = entry.attendee;
-      var hay = [a.name, a.given_name, a.family_name].join(" ").toLowerCase();
+      var hay = [a.name, a.name_latin || "", a.given_name, a.family_name].join(" ").toLowerCase();
       return words.every(function (w) { return hay.indexOf(w) !== -1; });
     }).slice(0, 20).map(function (entry) {
       return { standing: entry.standing, inside: isInside(entry), attendee: entry.attendee };
@@ -465,6 +467,7 @@
       var li = el("li", "ck-result");
       var info = el("div", "ck-result__info");
       info.appendChild(el("strong", "ck-result__name", item.attendee.name));
+      if (item.attendee.name_latin) info.appendChild(el("span", "ck-result__latin", item.attendee.name_latin));
       var line = item.attendee.ticket_type + (item.attendee.delegation ? " · " + item.attendee.delegation : "");
       info.appendChild(el("span", "ck-result__meta", line));
       if (item.standing !== "ok") info.appendChild(el("span", "ck-result__standing", text[item.standing] || item.standing));

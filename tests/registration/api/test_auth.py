@@ -88,3 +88,23 @@ def test_schema_and_docs_are_public_and_docs_load_no_cdn(db):
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in html
     assert "cdn.jsdelivr" not in html
     assert "unpkg" not in html
+
+    # The start-up script is a file of its own, so the page runs under the CSP.
+    assert '<script src="/api/docs/?script="></script>' in html
+    script = client.get("/api/docs/?script=")
+    assert script["Content-Type"] == "application/javascript"
+    assert "SwaggerUIBundle" in script.content.decode()
+
+
+def test_read_only_token_reads_but_cannot_write(staff):
+    out = StringIO()
+    call_command("create_api_token", "integrator", "--read-only", stdout=out)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {out.getvalue().strip()}")
+
+    assert client.get("/api/v1/events/").status_code == 200
+    refused = client.post("/api/v1/events/nope/orders/", {}, format="json")
+
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "This API token is read-only."
+    assert ApiToken.objects.get().read_only is True

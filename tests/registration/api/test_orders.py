@@ -237,3 +237,23 @@ def test_cancel_order_frees_the_seats_and_cannot_be_repeated(api, event, delegat
 
 def test_unknown_order_answers_404(api):
     assert api.get("/api/v1/orders/NOPE42/").status_code == 404
+
+
+def test_privacy_agreement_passed_by_the_integrator_is_recorded(api, event, delegate):
+    body = order_body(delegate)
+    body["buyer"]["privacy_accepted"] = True
+    assert (
+        api.post("/api/v1/events/conference/orders/", body, format="json").status_code
+        == 201
+    )
+    without = order_body(delegate)
+    assert (
+        api.post(
+            "/api/v1/events/conference/orders/", without, format="json"
+        ).status_code
+        == 201
+    )
+
+    agreed, silent = Order.objects.order_by("pk")
+    assert agreed.privacy_accepted_at is not None and agreed.privacy_notice_version
+    assert (silent.privacy_accepted_at, silent.privacy_notice_version) == (None, "")

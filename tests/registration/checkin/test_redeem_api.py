@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from registration.models import CheckIn, CheckInList, OrderStatus
 from registration.models.orders import AttendeeExtra
@@ -47,6 +48,7 @@ def test_first_scan_admits_with_name_ticket_extras_delegation_and_flags(
     assert body["attendee"] == {
         "id": guest.pk,
         "name": "Amara Okafor",
+        "name_latin": "",
         "given_name": "Amara",
         "family_name": "Okafor",
         "ticket_type": "Delegate",
@@ -332,7 +334,47 @@ def test_bad_requests_name_the_field(client, door, body, field):
 def test_redeem_runs_a_fixed_small_number_of_queries(client, door, guest):
     with CaptureQueriesContext(connection) as queries:
         assert scan(client, door, guest.secret).json()["code"] == "ok"
-    # device, list, attendee under lock (list rules answered in the same
-    # query), earlier admissions, extras, insert (the test's savepoints aside).
+    # device with its list, attendee under lock (list rules and extras answered
+    # in the same query), earlier admissions, insert (the test's savepoints aside).
     statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
-    assert len(statements) == 6
+    assert len(statements) == 4, statements
+
+
+def test_lean_and_full_paths_give_the_same_answer_with_extras_in_event_order(
+    client, event, delegate
+):
+    # A well-formed scan takes the lean path; the same scan with the list id
+    # sent as a string (which only DRF's serializer accepts) takes the full one.
+    door = CheckInList.objects.create(event=event, name="Door", allow_reentry=True)
+    guest = make_attendee(delegate, badge_name="王秀英")
+    later = ExtraFactory(event=event, name="Site visit", sort_order=2)
+    earlier = ExtraFactory(event=event, name="Gala dinner", sort_order=1)
+    for extra in (later, earlier):
+        AttendeeExtra.objects.create(attendee=guest, extra=extra)
+
+    lean = scan(client, door, guest.secret).json()
+    full = client.post(
+        "/api/v1/checkin/redeem/",
+        {"list": str(door.pk), "nonce": nonce(), "secret": guest.secret},
+        format="json",
+    ).json()
+
+    assert lean["attendee"]["extras"] == ["Gala dinner", "Site visit"]
+    assert lean["code"] == full["code"] == "ok"
+    for body in (lean, full):
+        body.pop("scanned_at")
+    assert lean == full
+    assert CheckIn.objects.filter(attendee=guest, result="ok").count() == 2
+
+
+def test_lean_path_refusals_are_the_documented_errors(client, door, guest):
+    exit_scan = scan(client, door, guest.secret, type="exit")
+    assert exit_scan.status_code == 400
+    assert "type" in exit_scan.json()["errors"]
+    missing_token = APIClient().post(
+        "/api/v1/checkin/redeem/",
+        {"list": door.pk, "nonce": nonce(), "secret": guest.secret},
+        format="json",
+    )
+    assert missing_token.status_code == 401
+    assert CheckIn.objects.count() == 0

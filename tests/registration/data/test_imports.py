@@ -383,3 +383,19 @@ def test_delegation_import_refuses_files_over_one_order(staff, summit):
     assert result.errors == [
         "One import places one order of at most 50 people; split the file."
     ]
+
+
+def test_delegation_import_reads_the_latin_transliteration_column(staff, summit):
+    delegation = DelegationFactory(event=summit, name="Harbin")
+    text = (
+        "given_name,family_name,badge_name,badge_name_latin,ticket_type,Diet\n"
+        "小明,王,王小明,Wang Xiaoming,Delegate,None\n"
+    )
+
+    result = imports.import_delegation_members(
+        delegation, csv_dataset(text), order=order_data(), commit=True, by=staff
+    )
+
+    assert result.has_errors is False
+    person = Attendee.objects.get()
+    assert (person.badge_name, person.badge_name_latin) == ("王小明", "Wang Xiaoming")

@@ -280,3 +280,17 @@ def test_admin_screens_list_and_act(client, fake_stripe, staff, settings):
     )
     assert refund.status_code == 302
     assert payment.refunds.get().amount == Decimal("50.00")
+
+
+def test_invoice_pdf_is_in_the_buyers_language_with_its_money_format(mailoutbox):
+    from tests.pdf_tools import flat_text
+
+    order = invoice_order(prices=("1234.50",))
+    Order.objects.filter(pk=order.pk).update(language="fr")
+    order.refresh_from_db()
+    invoice = payments.request_invoice(order, billing=BILLING)
+
+    text = flat_text(payments.render_invoice_pdf(invoice))
+
+    assert "1 234,50 USD" in " ".join(text.replace("\u00a0", " ").split())
+    assert "USD 1,234.50" not in text

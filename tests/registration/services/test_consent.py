@@ -11,7 +11,7 @@ from registration.models import (
     PaymentMethod,
     YouthDetails,
 )
-from registration.services import consent, orders
+from registration.services import consent, orders, travel
 from registration.services.errors import ConsentError, ConsentInvalid, OrderInvalid
 from registration.services.orders import YouthData
 from tests.factories import EventFactory, TicketTypeFactory
@@ -291,3 +291,45 @@ def test_consent_missing_is_false_for_tickets_without_consent(summit):
     )
     assert order.attendees.get().consent_missing is False
     assert order.status == OrderStatus.PENDING
+
+
+def test_activity_log_never_holds_youth_medical_guardian_or_passport_values(
+    summit, youth_ticket
+):
+    order = place_youth(summit, youth_ticket, date(2011, 1, 1))
+    person = order.attendees.get()
+    text = ConsentTextFactory(event=summit, version=1)
+    consent.sign_guardian_consent(
+        consent.find_youth_by_consent_token(person.youth.consent_token),
+        consent_text=text,
+        signed_name="Grace Guardian",
+        medical_notes="Peanut allergy",
+        emergency_contact_name="Uncle Emergency",
+        emergency_contact_phone="+1 202 555 0199",
+        ip_address="203.0.113.7",
+    )
+    last_day = timezone.localtime(summit.ends_at, summit.tz).date()
+    travel.save_visa_details(
+        person,
+        data={
+            "nationality": "kr",
+            "passport_number": "M12345678",
+            "passport_expiry": (last_day + timedelta(days=400)).isoformat(),
+        },
+    )
+
+    logged = " ".join(
+        str(data) for data in ActivityLog.objects.values_list("data", flat=True)
+    )
+    assert ActivityLog.objects.filter(action__startswith="consent").exists()
+    assert ActivityLog.objects.filter(action="visa.details_saved").exists()
+    for secret in (
+        "Peanut allergy",
+        "Uncle Emergency",
+        "555 0199",
+        "2011-01-01",
+        "grace@example.org",
+        "M12345678",
+        str(last_day + timedelta(days=400)),
+    ):
+        assert secret not in logged

@@ -41,6 +41,7 @@ def test_the_periodic_pass_sends_invoice_reminders():
         "payments": 1,
         # The reminder's row, whose on-commit delivery never runs inside the
         # test's transaction, is already overdue at the pass's `now`.
+        "tasks_recovered": 0,
         "outbox_requeued": 1,
         "export_jobs_requeued": 0,
         "youth_details_purged": 0,

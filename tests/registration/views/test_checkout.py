@@ -7,6 +7,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from registration.models import Invoice, Order, OrderStatus, QuestionKind, TicketType
+from registration.services.privacy import PRIVACY_NOTICE_VERSION
 from tests.factories import (
     EventFactory,
     ExtraFactory,
@@ -47,6 +48,7 @@ BILLING = {
     "billing_tax_id": "FR12345678901",
     "billing_po_number": "PO-77",
     "billing_email": "finance@toulouse.example",
+    "privacy": "yes",
 }
 
 BUYER = {
@@ -298,7 +300,9 @@ def test_card_checkout_lands_on_the_order_page_with_the_pay_button(
     review = client.get("/register/conference/review/").content.decode()
     assert 'data-testid="billing-form"' not in review
 
-    placed = client.post("/register/conference/review/", {"expected_total": "450.00"})
+    placed = client.post(
+        "/register/conference/review/", {"expected_total": "450.00", "privacy": "yes"}
+    )
 
     order = Order.objects.get()
     assert placed["Location"] == f"/orders/{order.code}/{order.secret}/"
@@ -340,6 +344,93 @@ def test_without_stripe_keys_card_is_not_offered_and_is_refused(
     assert refused.status_code == 400
     assert "Choose one of the payment methods shown." in refused.content.decode()
     assert Order.objects.count() == 0
+
+
+def test_placing_needs_the_privacy_notice_agreed_and_records_it(
+    client, event, delegate
+):
+    client.post("/register/conference/", {f"ticket_{delegate.pk}": "1"})
+    client.post(
+        "/register/conference/attendees/",
+        {**BUYER, "payment_method": "card", **attendee_post(0)},
+    )
+    review = client.get("/register/conference/review/").content.decode()
+    assert 'href="/privacy/"' in review
+
+    refused = client.post("/register/conference/review/", {"expected_total": "450.00"})
+
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert 'id="f-privacy-error"' in html
+    assert 'aria-describedby="f-privacy-error"' in html
+    assert Order.objects.count() == 0
+
+    placed = client.post(
+        "/register/conference/review/", {"expected_total": "450.00", "privacy": "yes"}
+    )
+
+    assert placed.status_code == 302
+    order = Order.objects.get()
+    assert order.privacy_accepted_at is not None
+    assert order.privacy_notice_version == PRIVACY_NOTICE_VERSION
+
+
+def test_privacy_notice_page_names_the_retention_periods(client, settings):
+    settings.YOUTH_RETENTION_DAYS = 45
+    settings.VISA_RETENTION_DAYS = 20
+
+    html = client.get("/privacy/").content.decode()
+
+    assert "45 days after the event" in html
+    assert "20 days after the event" in html
+    assert PRIVACY_NOTICE_VERSION in html
+
+
+def test_spanish_review_carries_the_total_unlocalised_and_places_the_order(
+    client, event, delegate
+):
+    # In Spanish the page shows "450,00"; the hidden total it posts back must
+    # stay machine-readable, or every Spanish order is "price changed".
+    client.post("/es/register/conference/", {f"ticket_{delegate.pk}": "1"})
+    client.post(
+        "/es/register/conference/attendees/",
+        {**BUYER, "buyer.language": "es", **attendee_post(0)},
+    )
+    review = client.get("/es/register/conference/review/").content.decode()
+    assert 'name="expected_total" value="450.00"' in review
+
+    placed = client.post(
+        "/es/register/conference/review/", {"expected_total": "450.00", **BILLING}
+    )
+
+    assert placed.status_code == 302
+    assert Order.objects.get().language == "es"
+
+
+def test_checkout_takes_a_badge_name_in_another_script_and_its_transliteration(
+    client, event, delegate
+):
+    client.post("/register/conference/", {f"ticket_{delegate.pk}": "1"})
+    form = client.get("/register/conference/attendees/").content.decode()
+    assert 'name="attendees.0.badge_name_latin"' in form
+    data = {
+        **BUYER,
+        **attendee_post(
+            0,
+            given_name="Иван",
+            family_name="Петров",
+            badge_name="Иван Петров",
+            badge_name_latin="Ivan Petrov",
+        ),
+    }
+    client.post("/register/conference/attendees/", data)
+    client.post("/register/conference/review/", {"expected_total": "450.00", **BILLING})
+
+    person = Order.objects.get().attendees.get()
+    assert (person.badge_name, person.badge_name_latin) == (
+        "Иван Петров",
+        "Ivan Petrov",
+    )
 
 
 def test_a_field_error_is_tied_to_its_field_before_the_help(client, event, delegate):

@@ -232,3 +232,27 @@ def test_buyer_cancelling_a_paid_order_gets_a_refund_and_a_credit_note(client, o
         (payment.pk, Decimal("450.00"), RefundStatus.PENDING)
     ]
     assert CreditNote.objects.get(invoice=invoice).amount == Decimal("450.00")
+
+
+def test_buyer_adds_a_latin_transliteration_to_a_name_in_another_script(client, order):
+    person = order.attendees.get()
+    edit = url(order, f"attendees/{person.pk}/")
+    form = client.get(edit).content.decode()
+    assert 'name="badge_name_latin"' in form
+
+    response = client.post(
+        edit,
+        {
+            "given_name": "민아",
+            "family_name": "박",
+            "badge_name": "박민아",
+            "badge_name_latin": "Park Min-a",
+            "language": "en",
+        },
+    )
+
+    assert response["Location"] == url(order)
+    person = Attendee.objects.get(pk=person.pk)
+    assert (person.badge_name, person.badge_name_latin) == ("박민아", "Park Min-a")
+    page = client.get(url(order)).content.decode()
+    assert '<span class="small" lang="und-Latn">Park Min-a</span>' in page

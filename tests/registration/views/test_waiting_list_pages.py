@@ -66,6 +66,7 @@ def test_offer_link_starts_checkout_with_the_reserved_place(client, sold_out):
             "expected_total": "100.00",
             "billing_name": "City of Toulouse",
             "billing_address": "1 Place du Capitole, Toulouse",
+            "privacy": "yes",
         },
     )
     assert placed.status_code == 302

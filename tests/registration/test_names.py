@@ -1,0 +1,199 @@
+"""Names in any script, with a Latin transliteration under those in another script
+(registration/names.py), on badge, ticket, order page, check-in and the API."""
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from registration.models import Attendee, OrderStatus, PaymentMethod
+from registration.names import is_latin_script, latin_transliteration
+from registration.services import badges, orders, tickets
+from registration.services.orders import update_attendee
+from tests.factories import AttendeeFactory, EventFactory, TicketTypeFactory
+from tests.pdf_tools import flat_text, weasyprint_warnings
+from tests.registration.services.conftest import attendee, buyer
+
+pytestmark = pytest.mark.django_db
+
+PEOPLE = [
+    ("王小明", "Wang Xiaoming", "CN"),
+    ("محمد عبد الله", "Mohammed Abdullah", "EG"),
+    ("Иван Петров", "Ivan Petrov", "RU"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "latin"),
+    [
+        ("José Müller", True),
+        ("Nguyễn Văn An", True),
+        ("Zoë O'Brien-Łukasz", True),
+        ("", True),
+        ("王小明", False),
+        ("Иван Петров", False),
+        ("محمد", False),
+        ("Ivan Петров", False),
+    ],
+)
+def test_is_latin_script(name, latin):
+    assert is_latin_script(name) is latin
+
+
+def test_transliteration_is_shown_only_under_a_non_latin_name():
+    assert latin_transliteration("王小明", " Wang Xiaoming ") == "Wang Xiaoming"
+    assert latin_transliteration("José", "Jose") == ""
+    assert latin_transliteration("王小明", "") == ""
+
+
+@pytest.fixture
+def event():
+    return EventFactory(
+        name="Annual Conference",
+        starts_at=datetime(2027, 7, 14, 13, tzinfo=UTC),
+        ends_at=datetime(2027, 7, 16, 21, tzinfo=UTC),
+        registration_opens_at=datetime(2026, 1, 1, tzinfo=UTC),
+        registration_closes_at=datetime(2027, 7, 1, tzinfo=UTC),
+    )
+
+
+def people(event) -> list[Attendee]:
+    ticket_type = TicketTypeFactory(event=event, name="Delegate")
+    return [
+        AttendeeFactory(
+            order__event=event,
+            order__status=OrderStatus.PAID,
+            ticket_type=ticket_type,
+            badge_name=name,
+            badge_name_latin=latin,
+            country=country,
+        )
+        for name, latin, country in PEOPLE
+    ]
+
+
+@pytest.mark.parametrize("layout", sorted(badges.LAYOUTS))
+def test_badge_prints_the_latin_transliteration_under_a_non_latin_name(event, layout):
+    everyone = people(event)
+    latin = AttendeeFactory(
+        order__event=event,
+        order__status=OrderStatus.PAID,
+        badge_name="José Müller",
+        badge_name_latin="Jose Muller",
+    )
+
+    with weasyprint_warnings() as warnings:
+        pdf = badges.render_badges([*everyone, latin], layout=layout, workers=1)
+
+    text = flat_text(pdf)
+    for name, transliteration, _country in PEOPLE:
+        assert name in text
+        assert transliteration in text
+    assert "José Müller" in text
+    assert "Jose Muller" not in text  # a Latin name needs no transliteration
+    assert warnings == []
+
+
+def test_badge_context_and_ticket_carry_the_transliteration(event):
+    chinese, arabic, _russian = people(event)
+
+    assert badges.badge_context(chinese)["name_latin"] == "Wang Xiaoming"
+    text = flat_text(tickets.render_ticket(arabic))
+    assert "محمد عبد الله" in text
+    assert "Mohammed Abdullah" in text
+
+
+def test_checkout_service_and_edit_keep_the_transliteration(event):
+    ticket_type = TicketTypeFactory(event=event, price=Decimal("0.00"))
+    order = orders.place_order(
+        event,
+        buyer=buyer(),
+        attendees=[
+            attendee(
+                ticket_type,
+                given_name="小明",
+                family_name="王",
+                badge_name="王小明",
+                badge_name_latin=" Wang Xiaoming ",
+            )
+        ],
+        payment_method=PaymentMethod.FREE,
+    )
+    person = order.attendees.get()
+    assert (person.badge_name, person.badge_name_latin) == ("王小明", "Wang Xiaoming")
+
+    update_attendee(person, data={"badge_name_latin": "Wang Xiao-Ming"})
+
+    person.refresh_from_db()
+    assert person.badge_name_latin == "Wang Xiao-Ming"
+
+
+def test_edit_refuses_a_transliteration_that_is_too_long(event):
+    person = people(event)[0]
+
+    with pytest.raises(orders.OrderInvalid) as caught:
+        update_attendee(person, data={"badge_name_latin": "x" * 121}, as_staff=True)
+
+    assert [(e.field, e.code) for e in caught.value.errors] == [
+        ("badge_name_latin", "max_length")
+    ]
+
+
+def test_order_page_shows_the_transliteration(client, event):
+    chinese = people(event)[0]
+    order = chinese.order
+
+    page = client.get(
+        reverse("registration:order", args=[order.code, order.secret])
+    ).content.decode()
+
+    assert "王小明" in page
+    assert '<span class="small" lang="und-Latn">Wang Xiaoming</span>' in page
+
+
+def test_checkin_answer_carries_the_transliteration(event):
+    from registration.services.checkin import attendee_card
+
+    russian = people(event)[2]
+
+    card = attendee_card(russian, [])
+
+    assert (card["name"], card["name_latin"]) == ("Иван Петров", "Ivan Petrov")
+
+
+def test_api_order_accepts_and_returns_the_transliteration(client, event):
+    from registration.services.api_tokens import create_api_token
+    from tests.factories import UserFactory
+
+    ticket_type = TicketTypeFactory(event=event, price=Decimal("0.00"))
+    user = UserFactory(is_staff=True, is_superuser=True)
+    _token, key = create_api_token(user)
+    body = {
+        "buyer": {"name": "Ada Buyer", "email": "ada@example.org"},
+        "attendees": [
+            {
+                "ticket_type": ticket_type.pk,
+                "given_name": "Ivan",
+                "family_name": "Petrov",
+                "badge_name": "Иван Петров",
+                "badge_name_latin": "Ivan Petrov",
+            }
+        ],
+        "payment_method": "free",
+    }
+
+    response = client.post(
+        f"/api/v1/events/{event.slug}/orders/",
+        data=json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {key}",
+    )
+
+    assert response.status_code == 201, response.content
+    [person] = response.json()["attendees"]
+    assert (person["badge_name"], person["badge_name_latin"]) == (
+        "Иван Петров",
+        "Ivan Petrov",
+    )
