@@ -75,6 +75,7 @@
           .filter(function (node) { return node && node.classList.contains("field__error"); })
           .map(text)
           .join(" ");
+        label = label.replace(/[.:]\s*$/, "");
         var link = document.createElement("a");
         link.href = "#" + field.id;
         link.textContent = (context ? context + " · " : "") + label + (message ? ": " + message : "");

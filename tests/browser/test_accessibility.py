@@ -206,6 +206,19 @@ def test_errors_are_announced_linked_to_their_fields_and_steps_said_in_words(
         [" (completed)", " (completed)"]
     )
 
+    # Placing without the billing address and the privacy agreement: the
+    # server's messages (the form has novalidate), summed up and linked.
+    page.locator("#main form button[type=submit]").last.click()
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary.locator("a")).to_have_text(
+        [
+            "Billing details for the invoice · Billing address: "
+            "Enter the billing address.",
+            re.compile(r"^I have read the privacy notice .+ event: Please agree .+"),
+        ]
+    )
+
 
 def test_a_refused_pairing_code_is_tied_to_its_field(live_server, page):
     page.goto(f"{live_server.url}/checkin/")
