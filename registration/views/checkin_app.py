@@ -11,6 +11,8 @@ import json
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
@@ -29,7 +31,14 @@ SHELL_ASSETS = (
 @require_GET
 @cache_control(no_cache=True)
 def app(request):
-    return render(request, "checkin/app.html")
+    """The shell in the volunteer's own language: the address has no language
+    prefix, so the language cookie or the browser's Accept-Language decides."""
+    language = translation.get_language_from_request(request)
+    with translation.override(language):
+        response = render(request, "checkin/app.html")
+    response["Content-Language"] = language
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    return response
 
 
 @require_GET

@@ -119,6 +119,7 @@ def start(request, slug: str):
         voucher_code, member_code, error = _classify_code(event, code)
         if error:
             errors.append(error)
+            context["voucher_error"] = error
     if errors:
         context["form"] = TicketErrors(errors)
         # What the buyer entered comes back as entered, to be corrected.

@@ -47,6 +47,53 @@
     update();
   }
 
+  function text(node) {
+    return node ? node.textContent.replace(/\s+/g, " ").trim() : "";
+  }
+
+  /* Error summary: the server marks each invalid field (aria-invalid, or
+   * data-invalid on a group of checkboxes) and ties its message to it; here the
+   * alert above the form gets a link to each of them and takes the focus, so a
+   * screen reader announces it and a keyboard user can jump to each field. */
+  function setupErrorSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (!summary) return;
+    var fields = document.querySelectorAll('#main [aria-invalid="true"], #main [data-invalid]');
+    if (fields.length) {
+      var list = document.createElement("ul");
+      list.className = "error-summary__list";
+      fields.forEach(function (field) {
+        var isGroup = field.tagName === "FIELDSET";
+        var label = isGroup
+          ? text(field.querySelector("legend"))
+          : text(document.querySelector('label[for="' + field.id + '"]'));
+        var group = (isGroup ? field.parentElement : field).closest("fieldset");
+        var context = group ? text(group.querySelector("legend")) : "";
+        var message = (field.getAttribute("aria-describedby") || "")
+          .split(/\s+/)
+          .map(function (id) { return document.getElementById(id); })
+          .filter(function (node) { return node && node.classList.contains("field__error"); })
+          .map(text)
+          .join(" ");
+        label = label.replace(/[.:]\s*$/, "");
+        var link = document.createElement("a");
+        link.href = "#" + field.id;
+        link.textContent = (context ? context + " · " : "") + label + (message ? ": " + message : "");
+        link.addEventListener("click", function (event) {
+          var target = isGroup ? field.querySelector("input, select, textarea") : field;
+          if (!target) return;
+          event.preventDefault();
+          target.focus();
+        });
+        var item = document.createElement("li");
+        item.appendChild(link);
+        list.appendChild(item);
+      });
+      summary.appendChild(list);
+    }
+    summary.focus();
+  }
+
   function ready(fn) {
     if (document.readyState !== "loading") fn();
     else document.addEventListener("DOMContentLoaded", fn);
@@ -55,5 +102,6 @@
   ready(function () {
     setupNavToggle();
     setupQuantityTotals();
+    setupErrorSummary();
   });
 })();

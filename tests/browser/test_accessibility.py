@@ -1,14 +1,17 @@
 """axe-core (vendored) on every page of the attendee's journey, in English and
 Spanish: zero serious or critical WCAG 2.2 A/AA violations (issue 10)."""
 
+import re
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 from wagtail.models import Locale
 
 from registration.models import CheckInList, Order
 from registration.services.checkin import create_device, start_pairing
+from tests.browser.a11y import build_event_site
 from tests.browser.axe import assert_accessible, axe_violations
 from tests.factories import EventFactory, TicketTypeFactory
 from tests.factories.cms import build_site, event_index, event_page
@@ -153,3 +156,105 @@ def test_the_axe_check_catches_a_real_violation(live_server, page):
     )
     found = axe_violations(page, live_server.url)
     assert [v["id"] for v in found] == ["image-alt"]
+
+
+@pytest.fixture
+def site():
+    return build_event_site()
+
+
+def test_errors_are_announced_linked_to_their_fields_and_steps_said_in_words(
+    live_server, page, site
+):
+    page.goto(f"{live_server.url}/register/{site.event.slug}/")
+    page.fill(f"#ticket-{site.delegate.pk}", "1")
+    page.locator("form[data-checkout-form] button[type=submit]").click()
+    page.fill("#f-buyer-email", "not-an-address")
+    page.locator("#main form button[type=submit]").last.click()
+
+    # The summary is an alert, takes the focus and names each field in error.
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary).to_have_attribute("role", "alert")
+    assert page.title().startswith("Error: Attendees · Annual Conference")
+    email = page.locator("#f-buyer-email")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(email).to_have_accessible_description("Enter a valid e-mail address.")
+    links = summary.locator("a")
+    expect(links).to_have_text(
+        [
+            re.compile(r"^Attendee 1: Delegate · Given name: .+"),
+            re.compile(r"^Buyer · Full name: .+"),
+            "Buyer · E-mail: Enter a valid e-mail address.",
+        ]
+    )
+    # Each link takes the keyboard to its field.
+    page.keyboard.press("Tab")
+    expect(links.nth(0)).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#f-attendees-0-given_name")).to_be_focused()
+
+    page.keyboard.type("Claire")
+    page.fill("#f-buyer-name", "City of Toulouse")
+    page.fill("#f-buyer-email", "protocol@toulouse.example")
+    page.locator("#main form button[type=submit]").last.click()
+    expect(page.locator("[data-testid=review-total]")).to_be_visible()
+    # Steps behind are "completed" in words, not only in colour.
+    expect(page.locator(".steps__item.is-done .visually-hidden")).to_have_text(
+        [" (completed)", " (completed)"]
+    )
+
+    # Placing without the billing address and the privacy agreement: the
+    # server's messages (the form has novalidate), summed up and linked.
+    page.locator("#main form button[type=submit]").last.click()
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary.locator("a")).to_have_text(
+        [
+            "Billing details for the invoice · Billing address: "
+            "Enter the billing address.",
+            re.compile(r"^I have read the privacy notice .+ event: Please agree .+"),
+        ]
+    )
+
+
+def test_a_refused_pairing_code_is_tied_to_its_field(live_server, page):
+    page.goto(f"{live_server.url}/checkin/")
+    page.fill("#pair-code", "WRONG")
+    page.click("#pair-form button[type=submit]")
+    error = page.locator("#pair-error")
+    expect(error).to_be_visible()
+    expect(error).to_have_attribute("role", "alert")
+    code = page.locator("#pair-code")
+    expect(code).to_have_attribute("aria-invalid", "true")
+    expect(code).to_have_accessible_description(error.text_content())
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("en-US", "en"), ("es-ES", "es")])
+def test_checkin_app_speaks_the_browsers_language(live_server, browser, locale, lang):
+    # /checkin/ has no language prefix: Accept-Language decides.
+    context = browser.new_context(locale=locale)
+    page = context.new_page()
+    response = page.goto(f"{live_server.url}/checkin/")
+    html_lang = page.get_attribute("html", "lang")
+    context.close()
+    assert (html_lang, response.headers["content-language"]) == (lang, lang)
+
+
+@pytest.mark.parametrize("motion", ["reduce", "no-preference"])
+def test_motion_follows_the_users_setting(live_server, browser, site, motion):
+    context = browser.new_context(reduced_motion=motion)
+    page = context.new_page()
+    page.goto(f"{live_server.url}{site.event_path}")
+    scrolling = page.evaluate(
+        "() => getComputedStyle(document.documentElement).scrollBehavior"
+    )
+    page.goto(f"{live_server.url}/checkin/")
+    page.locator("#pair-screen").wait_for()
+    page.evaluate("() => { document.getElementById('answer').hidden = false; }")
+    answer = page.evaluate(
+        "() => getComputedStyle(document.getElementById('answer')).animationName"
+    )
+    context.close()
+    expected = {"reduce": ("auto", "none"), "no-preference": ("smooth", "ck-pop")}
+    assert (scrolling, answer) == expected[motion]

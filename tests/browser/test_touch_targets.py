@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from registration.models import CheckInList
 from registration.services.checkin import create_device, start_pairing
+from tests.browser.a11y import build_event_site
 from tests.factories import EventFactory, TicketTypeFactory
 from tests.registration.checkin.conftest import make_attendee
 
@@ -82,3 +83,46 @@ def test_checkin_app_targets_are_at_least_48px(live_server, page, width):
         polling=20,
     )
     assert measured.json_value() == []
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_other_public_pages_and_error_states_have_24px_targets(
+    live_server, page, width
+):
+    site = build_event_site()
+    page.set_viewport_size({"width": width, "height": 900})
+    base, small = live_server.url, {}
+    for name, path in [
+        ("event page", site.event_path),
+        ("order page", site.order_path),
+        ("consent page", site.consent_path),
+        ("delegation page", site.delegation_path),
+    ]:
+        page.goto(f"{base}{path}")
+        small[name] = page.evaluate(SMALL_TARGETS, 24)
+    page.goto(f"{base}/register/{site.event.slug}/")
+    page.fill(f"#ticket-{site.delegate.pk}", "1")
+    page.fill("#voucher", "NOPE")
+    page.locator("form button[type=submit]").last.click()
+    small["tickets with errors"] = page.evaluate(SMALL_TARGETS, 24)
+    page.fill("#voucher", "")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url("**/attendees/")
+    page.locator("form button[type=submit]").last.click()  # sent empty
+    page.locator("[data-error-summary] a").first.wait_for()
+    small["attendees with errors"] = page.evaluate(SMALL_TARGETS, 24)
+    assert small == {name: [] for name in small}
+
+
+def test_checkin_device_menu_and_search_results_have_48px_targets(live_server, page):
+    site = build_event_site()
+    device, _token = create_device(name="Door 1", events=[site.event])
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"{live_server.url}/checkin/")
+    page.fill("#pair-code", start_pairing(device))
+    page.click("#pair-form button[type=submit]")
+    page.locator("#scan-screen").wait_for()
+    page.click(".ck-more summary")
+    page.fill("#search", "Amara")
+    page.locator("#results li").first.wait_for()
+    assert page.evaluate(SMALL_TARGETS, 48) == []

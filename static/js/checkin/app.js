@@ -552,16 +552,28 @@
     return syncNow();
   }
 
+  /* The refusal is announced (role="alert") and tied to the code field. */
+  function showPairError(message) {
+    var input = $("pair-code");
+    $("pair-error").textContent = message;
+    $("pair-error").hidden = !message;
+    if (message) {
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", "pair-error");
+    } else {
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+    }
+  }
+
   function pair(code) {
-    $("pair-error").hidden = true;
+    showPairError("");
     return api("pair/", { method: "POST", body: { code: code } }).then(function (response) {
       if (response.status === 200) return paired(response.body.token, response.body.device);
       var errors = response.body.errors && response.body.errors.code;
-      $("pair-error").textContent = errors ? errors[0].message : text.pair_failed;
-      $("pair-error").hidden = false;
+      showPairError(errors ? errors[0].message : text.pair_failed);
     }, function () {
-      $("pair-error").textContent = text.pair_failed;
-      $("pair-error").hidden = false;
+      showPairError(text.pair_failed);
     });
   }
 

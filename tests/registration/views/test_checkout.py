@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from bs4 import BeautifulSoup
 
 from registration.models import Invoice, Order, OrderStatus, QuestionKind, TicketType
 from registration.services.privacy import PRIVACY_NOTICE_VERSION
@@ -114,7 +115,14 @@ def test_tickets_step_refuses_an_unknown_code(client, event, delegate):
         "/register/conference/", {f"ticket_{delegate.pk}": "1", "voucher": "NOPE"}
     )
     assert response.status_code == 400
-    assert "neither a voucher nor a member code" in response.content.decode()
+    soup = BeautifulSoup(response.content, "html.parser")
+    field = soup.find(id="voucher")
+    assert (field["value"], field["aria-invalid"], field["aria-describedby"]) == (
+        "NOPE",
+        "true",
+        "voucher-error voucher-help",
+    )
+    assert "neither a voucher nor a member code" in soup.find(id="voucher-error").text
 
 
 def test_attendee_errors_name_the_field_and_keep_what_was_entered(
@@ -423,3 +431,22 @@ def test_checkout_takes_a_badge_name_in_another_script_and_its_transliteration(
         "Иван Петров",
         "Ivan Petrov",
     )
+
+
+def test_a_field_error_is_tied_to_its_field_before_the_help(client, event, delegate):
+    client.post("/register/conference/", {f"ticket_{delegate.pk}": "1"})
+    data = {**BUYER, **attendee_post(0, email="not-an-address")}
+    response = client.post("/register/conference/attendees/", data)
+    assert response.status_code == 400
+    soup = BeautifulSoup(response.content, "html.parser")
+    field = soup.find(id="f-attendees-0-email")
+    assert (field["aria-invalid"], field["aria-describedby"]) == (
+        "true",
+        "f-attendees-0-email-error f-attendees-0-email-help",
+    )
+    assert soup.find(id="f-attendees-0-email-error").text == (
+        "Enter a valid e-mail address."
+    )
+    summary = soup.find(attrs={"data-error-summary": True})
+    assert (summary["role"], summary["tabindex"]) == ("alert", "-1")
+    assert soup.title.text.startswith("Error: Attendees · Annual Conference")

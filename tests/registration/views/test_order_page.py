@@ -199,7 +199,11 @@ def test_ticket_download_once_paid(client, order):
 
     mark_order_paid(order, by=UserFactory(is_staff=True))
     html = client.get(url(order)).content.decode()
-    assert f'href="{ticket}" data-testid="ticket-link">Download ticket (PDF)<' in html
+    # The link names its attendee for screen readers (several sit in one table).
+    assert (
+        f'href="{ticket}" data-testid="ticket-link">Download ticket (PDF)'
+        f'<span class="visually-hidden"> · {person.badge_name}</span><'
+    ) in html
     response = client.get(ticket)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
