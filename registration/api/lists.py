@@ -12,7 +12,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import generics, serializers
 from rest_framework.pagination import PageNumberPagination
 
-from registration.api.filters import IdFilter
+from registration.api.filters import IdFilter, UtcIsoDateTimeFilter
 from registration.api.permissions import StaffWithPermissions
 from registration.api.serializers import AttendeeOutSerializer, OrderOutSerializer
 from registration.models import Attendee, Order, OrderStatus, PaymentMethod
@@ -33,13 +33,13 @@ class OrderListFilter(django_filters.FilterSet):
         choices=OrderStatus.choices, help_text="Repeat to ask for several."
     )
     payment_method = django_filters.ChoiceFilter(choices=PaymentMethod.choices)
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = UtcIsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="ISO 8601, inclusive."
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = UtcIsoDateTimeFilter(
         field_name="created_at", lookup_expr="lt", help_text="ISO 8601, exclusive."
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UtcIsoDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="Orders changed at or after this time (ISO 8601), for syncing.",

@@ -275,6 +275,7 @@ def drill_order(cluster: Cluster, base: str) -> None:
         "billing_name": "City of Toulouse",
         "billing_address": "1 Place du Capitole",
         "billing_email": "finance@toulouse.example",
+        "privacy": "yes",
     }
     with inserts_stall(Attendee._meta.db_table) as wait_until_stalled:
         response = in_thread(lambda: post("review/", confirm))

@@ -171,6 +171,7 @@ def test_connection_lost_while_writing_an_order_is_503_and_leaves_nothing(
         "billing_name": "City of Toulouse",
         "billing_address": "1 Place du Capitole\n31000 Toulouse",
         "billing_email": "finance@toulouse.example",
+        "privacy": "yes",
     }
 
     with inserts_stall(Attendee) as terminate_stalled_backend:
