@@ -75,12 +75,14 @@ def test_checkin_app_targets_are_at_least_48px(live_server, page, width):
     page.click("#pair-form button[type=submit]")
     page.locator("#scan-screen").wait_for()
     assert page.evaluate(SMALL_TARGETS, 48) == []
+    expect(page.locator("#code")).to_be_focused()  # the scanner's field
     page.keyboard.type(guest.secret)
     page.keyboard.press("Enter")
     expect(page.locator("#answer-name")).to_have_text("Amara Okafor")
     # The same badge again: the red answer stays 6 s (the green one 2.5 s),
     # time enough to measure under load; both share one layout.
     page.keyboard.press("Escape")
+    expect(page.locator("#code")).to_be_focused()
     page.keyboard.type(guest.secret)
     page.keyboard.press("Enter")
     page.locator("#answer[data-code=already_checked_in]").wait_for()
