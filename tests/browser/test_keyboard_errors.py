@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from registration.models import Order, OrderStatus
 from tests.browser.a11y import build_event_site
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 FOCUS_SHOWN_JS = """() => {
   const el = document.activeElement;
