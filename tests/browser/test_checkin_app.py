@@ -77,6 +77,41 @@ def test_pair_scan_twice_then_scan_offline_and_upload(live_server, page, door):
     assert errors == []
 
 
+def test_a_badge_scanned_before_the_lists_load_is_held_not_dropped(
+    live_server, page, door
+):
+    guest = make_attendee(
+        TicketTypeFactory(event=door.event, name="Delegate"), badge_name="Li Wei"
+    )
+    device, _token = create_device(name="Door 2", events=[door.event])
+    stalled = []  # the device's first call for its lists, held back by the test
+
+    def stall_the_first_call(route):
+        if stalled:
+            route.continue_()
+        else:
+            stalled.append(route)
+
+    page.route("**/api/v1/checkin/lists/", stall_the_first_call)
+
+    page.goto(f"{live_server.url}/checkin/")
+    page.fill("#pair-code", start_pairing(device))
+    page.click("#pair-form button[type=submit]")
+    expect(page.locator("#code")).to_be_focused()
+    while not stalled:
+        page.wait_for_timeout(20)
+    page.keyboard.type(guest.secret)
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    expect(page.locator("#answer")).to_be_hidden()
+    assert CheckIn.objects.count() == 0
+
+    stalled[0].continue_()
+    expect(page.locator("#answer")).to_have_attribute("data-status", "ok")
+    expect(page.locator("#answer-name")).to_have_text("Li Wei")
+    assert CheckIn.objects.get(attendee=guest).result == "ok"
+
+
 def test_app_page_sends_a_strict_csp_and_links_manifest_and_worker(live_server, page):
     response = page.goto(f"{live_server.url}/checkin/")
     csp = response.headers["content-security-policy"]

@@ -269,12 +269,23 @@
       return offline();
     }) : offline();
 
-    attempt.then(function () { state.busy = false; }, function () { state.busy = false; });
+    attempt.then(releaseHeldCode, releaseHeldCode);
+  }
+
+  function releaseHeldCode() {
+    state.busy = false;
+    var held = state.heldCode;
+    state.heldCode = null;
+    if (held) handleCode(held);
   }
 
   function handleCode(raw) {
     var code = (raw || "").trim();
-    if (!code || !state.listId) return;
+    if (!code) return;
+    // A badge scanned before the lists have loaded (just after pairing) or while the
+    // previous answer is still on its way is held, not dropped: the queue must not
+    // have to scan it twice. Only the latest one is kept.
+    if (!state.listId || state.busy) { state.heldCode = code; return; }
     var now = Date.now();
     // A camera sees the same badge many times a second; a USB scanner never repeats by itself.
     if (code === state.lastCode && now - state.lastCodeAt < SAME_CODE_PAUSE_MS && !$("answer").hidden) return;
@@ -376,6 +387,7 @@
       save("list", state.listId);
       renderLists();
       if (!state.listId) return;
+      if (state.heldCode && !state.busy) releaseHeldCode();
       return upload().then(function () { return api("lists/" + state.listId + "/sync/"); }).then(function (sync) {
         if (sync && sync.status === 200) {
           state.sync = sync.body;
