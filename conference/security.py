@@ -1,6 +1,7 @@
 """Security headers for the pages we render ourselves."""
 
 from django.conf import settings
+from django.http import Http404
 
 # No 'unsafe-inline': templates carry no inline scripts, styles or handlers.
 # Stripe Checkout is reached by a redirect after a form post, which Chromium
@@ -40,3 +41,20 @@ class ContentSecurityPolicyMiddleware:
             "Permissions-Policy", "camera=(self), microphone=(), geolocation=()"
         )
         return response
+
+
+class NoNulInPathMiddleware:
+    """An address holding "%00" names nothing here: answer 404 at once.
+
+    Otherwise the NUL reaches a lookup (an order code, a badge secret, a
+    Wagtail page slug) and PostgreSQL, which cannot hold NUL in text, fails
+    with a 500 instead of the plain 404 a wrong secret gets (issue 9).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path_info:
+            raise Http404("No such address.")
+        return self.get_response(request)

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "conference.security.ContentSecurityPolicyMiddleware",
+    "conference.security.NoNulInPathMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -350,6 +351,13 @@ REST_FRAMEWORK = {
     # One error shape: {"code", "detail", "errors": {"dotted.field": [...]}}.
     "EXCEPTION_HANDLER": "registration.api.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's own three, refusing text the database cannot store (a NUL, a lone
+    # surrogate) with a 400 that names the field.
+    "DEFAULT_PARSER_CLASSES": [
+        "registration.api.parsers.JSONParser",
+        "registration.api.parsers.FormParser",
+        "registration.api.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SCI Events API",

@@ -296,7 +296,11 @@ def _lean_scan(body: bytes) -> dict | None:
     secret, attendee = data.get("secret"), data.get("attendee")
     if (secret is None) == (attendee is None):
         return None
-    if secret is not None and not (isinstance(secret, str) and 0 < len(secret) <= 200):
+    # Badge secrets are printable ASCII; anything else (a NUL, a lone surrogate)
+    # is for the full path, whose parser refuses what cannot be stored.
+    if secret is not None and not (
+        isinstance(secret, str) and 0 < len(secret) <= 200 and secret.isprintable()
+    ):
         return None
     if attendee is not None and not _is_id(attendee):
         return None

@@ -3,6 +3,7 @@
 Run from the repository root:
 
     .venv/bin/python -m tests.drills.schemathesis_run [--max-examples 30] [--port 0]
+        [--database-url postgres://…] [--phases examples,coverage,fuzzing]
 
 It makes a fresh SQLite database in a temporary folder (or, with
 `--database-url postgres://…/name`, a scratch PostgreSQL database `<name>_st`),
@@ -78,6 +79,11 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--database-url", default="", help="PostgreSQL server")
     parser.add_argument("--seed", default="", help="schemathesis seed, to replay")
+    parser.add_argument(
+        "--phases",
+        default="examples,coverage,fuzzing",
+        help="schemathesis phases; the test suite leaves out the long coverage one",
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="sci-schemathesis-"))
@@ -135,7 +141,7 @@ def main() -> int:
         "--max-examples",
         str(args.max_examples),
         "--phases",
-        "examples,coverage,fuzzing",
+        args.phases,
         "--no-color",
     ]
     if args.seed:
