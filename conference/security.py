@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.http import Http404
+from django.template.response import TemplateResponse
 
 # No 'unsafe-inline': templates carry no inline scripts, styles or handlers.
 # Stripe Checkout is reached by a redirect after a form post, which Chromium
@@ -43,12 +44,21 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
-class NoNulInPathMiddleware:
-    """An address holding "%00" names nothing here: answer 404 at once.
+class NoNulMiddleware:
+    """Text holding a NUL character never reaches a view.
 
-    Otherwise the NUL reaches a lookup (an order code, a badge secret, a
-    Wagtail page slug) and PostgreSQL, which cannot hold NUL in text, fails
-    with a 500 instead of the plain 404 a wrong secret gets (issue 9).
+    PostgreSQL cannot store NUL in text, so a NUL that reached a lookup or a
+    save (an order code in the address, a voucher code typed into checkout)
+    failed with a 500, where SQLite happened to answer. Browsers never send
+    one; a fuzzer or an attacker does. So (issue 9):
+
+    - an address holding "%00" names nothing here: a plain 404, as any wrong
+      secret gets;
+    - a form field or query parameter holding one is a 400 page naming the
+      field; the browser's Back keeps what the visitor typed.
+
+    The API's own parsers (registration.api.parsers) answer its JSON and form
+    bodies in the API's error shape, so API bodies are left to them.
     """
 
     def __init__(self, get_response):
@@ -57,4 +67,20 @@ class NoNulInPathMiddleware:
     def __call__(self, request):
         if "\x00" in request.path_info:
             raise Http404("No such address.")
+        field = self._field_with_nul(request)
+        if field is not None:
+            return TemplateResponse(
+                request, "400.html", {"field": field}, status=400
+            ).render()
         return self.get_response(request)
+
+    @staticmethod
+    def _field_with_nul(request) -> str | None:
+        sources = [request.GET]
+        if request.method == "POST" and not request.path_info.startswith("/api/"):
+            sources.append(request.POST)
+        for values in sources:
+            for key, items in values.lists():
+                if "\x00" in key or any("\x00" in item for item in items):
+                    return key.replace("\x00", "")
+        return None

@@ -1,12 +1,13 @@
 """A "%00" in an address is a plain 404, like any wrong secret (issue 9).
 
-Before NoNulInPathMiddleware the NUL reached the lookup of an order code, a
+Before NoNulMiddleware the NUL reached the lookup of an order code, a
 badge secret or a consent token, and PostgreSQL (which cannot hold NUL in text)
 failed with a 500; on SQLite it was a 404 by luck.
 """
 
 import pytest
 
+from registration.models import Order
 from tests.factories import EventFactory, TicketTypeFactory
 from tests.registration.checkin.conftest import make_attendee
 
@@ -41,3 +42,27 @@ def test_an_address_with_a_nul_is_a_404(client, template):
         assert response.json() == {"code": "not_found", "detail": "Not found."}
     else:
         assert guest.given_name.encode() not in response.content
+
+
+def test_a_form_field_with_a_nul_is_a_400_naming_it_and_places_nothing(client):
+    # The voucher code went to a database lookup as typed: a 500 on PostgreSQL.
+    event = EventFactory(slug="conf")
+    delegate = TicketTypeFactory(event=event)
+    response = client.post(
+        "/register/conf/", {f"ticket_{delegate.pk}": "1", "voucher": "SISTER\x00"}
+    )
+    assert response.status_code == 400
+    assert "The field “voucher” holds a character that cannot be stored" in (
+        response.content.decode()
+    )
+    assert not Order.objects.exists()
+    assert not any(key.startswith("checkout:") for key in client.session.keys())
+
+
+def test_a_query_parameter_with_a_nul_is_a_400_in_the_visitors_language(client):
+    EventFactory(slug="conf")
+    response = client.get("/es/register/conf/?voucher=%00", HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "voucher" in page and 'lang="es"' in page
+    assert "holds a character" not in page  # translated
