@@ -172,6 +172,7 @@ def two_factor_account_item(request):
 
 
 # Each module registers its own screens when imported (after this module's own).
+import registration.admin_api_tokens  # noqa: E402 - Settings → API tokens (issue 9)
 import registration.admin_badges  # noqa: E402 - Attendees and Print badges (issue 5)
 import registration.admin_checkin  # noqa: E402 - the Check-in menu group (issue 6)
 import registration.admin_data  # noqa: E402 - reports, exports, imports (issue 7)
