@@ -5,8 +5,10 @@ A page's StreamField body (text, programme, speakers, sponsors) is rendered
 once per language and kept in the cache for FRAGMENT_SECONDS under
 `template.cache.page-body.<hash of page id and language>`; the seats table and
 the register button around it stay live. Publishing or unpublishing a page
-deletes its fragments, and saving a speaker or sponsor (snippets shown inside
-bodies) deletes every page's. With several web processes the cache must be
+deletes its fragments, and saving or deleting what bodies show from outside
+the page (a speaker, a sponsor, an image replaced in place or its alt text, a
+document) deletes every page's: the cached HTML holds their names and file
+addresses, and an image's old rendition is deleted when its file is replaced. With several web processes the cache must be
 shared (REDIS_URL): a purge in the editor's process then reaches them all.
 """
 
@@ -43,13 +45,15 @@ def purge_all_pages(sender, **kwargs) -> None:
 
 def connect() -> None:
     from django.db.models.signals import post_delete, post_save
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
     from wagtail.signals import page_published, page_unpublished
 
     from cms.models import Speaker, Sponsor
 
     page_published.connect(purge_page, dispatch_uid="cms.fragments.published")
     page_unpublished.connect(purge_page, dispatch_uid="cms.fragments.unpublished")
-    for model in (Speaker, Sponsor):
+    for model in (Speaker, Sponsor, get_image_model(), get_document_model()):
         for signal in (post_save, post_delete):
             signal.connect(
                 purge_all_pages,
