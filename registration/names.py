@@ -28,3 +28,28 @@ def latin_transliteration(badge_name: str, latin: str) -> str:
     if not latin or is_latin_script(badge_name):
         return ""
     return latin
+
+
+# Scripts whose names are written family name first, with no space between:
+# Chinese (Han), Japanese (Han and kana) and Korean (Hangul).
+FAMILY_FIRST_SCRIPTS = ("CJK UNIFIED IDEOGRAPH", "HIRAGANA", "KATAKANA", "HANGUL")
+
+
+def _is_family_first_script(text: str) -> bool:
+    letters = [char for char in text if unicodedata.category(char).startswith("L")]
+    return bool(letters) and all(
+        unicodedata.name(char, "").startswith(FAMILY_FIRST_SCRIPTS) for char in letters
+    )
+
+
+def default_badge_name(given: str, family: str) -> str:
+    """The badge name for someone who left it empty, in their name's own order.
+
+    "Claire" + "Dubois" → "Claire Dubois"; "小明" + "王" → "王小明";
+    "민준" + "김" → "김민준". Only a guess for those who gave none: the
+    checkout asks for the name as it should be printed.
+    """
+    given, family = given.strip(), family.strip()
+    if given and family and _is_family_first_script(given + family):
+        return family + given
+    return f"{given} {family}".strip()

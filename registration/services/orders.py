@@ -47,6 +47,7 @@ from registration.models import (
     YouthDetails,
 )
 from registration.money import format_money
+from registration.names import default_badge_name
 from registration.selectors import get_seats_for_sale, seat_holding
 from registration.services import pricing
 from registration.services.audit import log_activity
@@ -834,7 +835,7 @@ def _write_order(
             Attendee(
                 order=order,
                 ticket_type=line.ticket_type,
-                badge_name=data.badge_name.strip() or f"{given} {family}".strip(),
+                badge_name=data.badge_name.strip() or default_badge_name(given, family),
                 badge_name_latin=data.badge_name_latin.strip(),
                 given_name=given,
                 family_name=family,
@@ -1390,7 +1391,9 @@ def update_attendee(
     if errors:
         raise OrderInvalid(errors)
     if not values["badge_name"]:
-        values["badge_name"] = f"{values['given_name']} {values['family_name']}".strip()
+        values["badge_name"] = default_badge_name(
+            values["given_name"], values["family_name"]
+        )
     changed = [
         name
         for name, value in values.items()

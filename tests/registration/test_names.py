@@ -197,3 +197,34 @@ def test_api_order_accepts_and_returns_the_transliteration(client, event):
         "Иван Петров",
         "Ivan Petrov",
     )
+
+
+@pytest.mark.parametrize(
+    ("given", "family", "badge"),
+    [
+        ("Claire", "Dubois", "Claire Dubois"),
+        ("小明", "王", "王小明"),
+        ("翔太", "佐藤", "佐藤翔太"),
+        ("さくら", "山田", "山田さくら"),
+        ("민준", "김", "김민준"),
+        ("Иван", "Петров", "Иван Петров"),
+        ("Madonna", "", "Madonna"),
+        ("Ming", "王", "Ming 王"),  # mixed scripts: no guess beyond the default
+    ],
+)
+def test_an_empty_badge_name_follows_the_names_own_order(event, given, family, badge):
+    ticket_type = TicketTypeFactory(event=event, price=Decimal("0.00"))
+    order = orders.place_order(
+        event,
+        buyer=buyer(),
+        attendees=[
+            attendee(ticket_type, given_name=given, family_name=family, badge_name="")
+        ],
+        payment_method=PaymentMethod.FREE,
+    )
+    person = order.attendees.get()
+    assert person.badge_name == badge
+    # Emptied later by the buyer: the same default.
+    update_attendee(person, data={"badge_name": ""})
+    person.refresh_from_db()
+    assert person.badge_name == badge
