@@ -44,7 +44,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-from tests.benchmarks.checkin import redeem
+from tests.benchmarks.checkin import Door, redeem
 from tests.benchmarks.rush import closed_loop
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -278,12 +278,15 @@ def run_double_scans(bases: list[str], data: dict) -> Counter:
     lock = threading.Lock()
 
     def one(base, token, secret, barrier, tally):
-        session = getattr(local, "session", None) or requests.Session()
-        local.session = session
-        barrier.wait()
-        _status, code = redeem(
-            session, f"{base}/api/v1/checkin/redeem/", token, data["door"], secret
+        # One HTTP client per thread and instance, as a device keeps its own.
+        doors = getattr(local, "doors", None)
+        if doors is None:
+            doors = local.doors = {}
+        door = doors.get(base) or doors.setdefault(
+            base, Door(f"{base}/api/v1/checkin/redeem/")
         )
+        barrier.wait()
+        _status, code = redeem(door, token, data["door"], secret)
         with lock:
             tally[code or "ok"] += 1
 
