@@ -17,6 +17,7 @@
   var SYNC_EVERY_MS = 60000;
   var UPLOAD_EVERY_MS = 10000;
   var SAME_CODE_PAUSE_MS = 2500;
+  var MAX_HELD_CODES = 20;
 
   var $ = function (id) { return document.getElementById(id); };
   var text = {};
@@ -49,6 +50,7 @@
     conflicts: load("conflicts", []),
     online: navigator.onLine,
     busy: false,
+    heldCodes: [],                     // scanned while busy or before the lists loaded
     lastCode: "",
     lastCodeAt: 0,
   };
@@ -274,9 +276,7 @@
 
   function releaseHeldCode() {
     state.busy = false;
-    var held = state.heldCode;
-    state.heldCode = null;
-    if (held) handleCode(held);
+    if (state.heldCodes.length) handleCode(state.heldCodes.shift());
   }
 
   function handleCode(raw) {
@@ -284,8 +284,13 @@
     if (!code) return;
     // A badge scanned before the lists have loaded (just after pairing) or while the
     // previous answer is still on its way is held, not dropped: the queue must not
-    // have to scan it twice. Only the latest one is kept.
-    if (!state.listId || state.busy) { state.heldCode = code; return; }
+    // have to scan it twice. A USB scanner can read several badges in that time, so
+    // they wait in order; the same code twice in a row is one scan.
+    if (!state.listId || state.busy) {
+      var held = state.heldCodes;
+      if (held[held.length - 1] !== code && held.length < MAX_HELD_CODES) held.push(code);
+      return;
+    }
     var now = Date.now();
     // A camera sees the same badge many times a second; a USB scanner never repeats by itself.
     if (code === state.lastCode && now - state.lastCodeAt < SAME_CODE_PAUSE_MS && !$("answer").hidden) return;
@@ -387,7 +392,7 @@
       save("list", state.listId);
       renderLists();
       if (!state.listId) return;
-      if (state.heldCode && !state.busy) releaseHeldCode();
+      if (state.heldCodes.length && !state.busy) releaseHeldCode();
       return upload().then(function () { return api("lists/" + state.listId + "/sync/"); }).then(function (sync) {
         if (sync && sync.status === 200) {
           state.sync = sync.body;
