@@ -16,6 +16,7 @@ export SITE_URL=${SITE_URL:-http://localhost:$port}
 seeded=$(.venv/bin/python manage.py seed_demo 2>/dev/null)
 login=$(tail -n 1 <<<"$seeded")
 leader=$(grep -m1 "Delegation leader" <<<"$seeded" || true)
+door=$(grep -E "^(Check-in app|  badge code)" <<<"$seeded" | sed 's/^/  /' || true)
 
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
@@ -37,8 +38,11 @@ cat <<MSG
   Event:  http://localhost:$port/events/annual-conference-2027/
   Partnerships: http://localhost:$port/partnerships/  Impact: http://localhost:$port/impact/
   $leader
+$door
   $login
   Worker and periodic loop log to var/log/. Stop with Ctrl-C.
+  Commands on this demo run with DEBUG=true, for example:
+    DEBUG=true .venv/bin/python manage.py create_checkin_device --event annual-conference-2027 --name "Door 1"
 
 MSG
 wait -n "${pids[@]}"

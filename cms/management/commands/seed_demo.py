@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from cms.demo_data import seed_network_pages, seed_pages, seed_translations
+from registration.demo_checkin import DEVICE_NAME, seed_checkin
 from registration.demo_data import seed_catalogue, seed_network
 from registration.demo_delegations import seed_delegation
 from registration.emails_delegations import delegation_url
@@ -33,6 +34,7 @@ class Command(BaseCommand):
             seed_network_pages(home, seed_network())
             seed_translations(home)
             delegation = seed_delegation(catalogue.conference)
+            door = seed_checkin(catalogue.conference, catalogue.youth_summit)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo events: {catalogue.conference.slug}, {catalogue.youth_summit.slug}"
@@ -41,6 +43,14 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Delegation leader's page ({delegation.name}): {delegation_url(delegation)}"
         )
+        self.stdout.write(
+            f"Check-in app, paired as '{DEVICE_NAME}': {door.pairing_link}"
+        )
+        for name, secret in door.paid_codes[:2]:
+            self.stdout.write(f"  badge code to type or scan (paid): {secret}  {name}")
+        if door.unpaid_code:
+            name, secret = door.unpaid_code
+            self.stdout.write(f"  badge code (not paid yet): {secret}  {name}")
         if not no_admin:
             password = self._admin_password()
             self.stdout.write(
