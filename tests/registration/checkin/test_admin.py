@@ -1,5 +1,7 @@
 """Check-in admin: lists, devices (pair with QR and code, revoke), the dashboard."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -116,3 +118,23 @@ def test_dashboard_counts_by_ticket_type_delegation_youth_and_refusals(
     with CaptureQueriesContext(connection) as queries:
         admin_client.get(f"/admin/checkin_dashboard/?list={summit.pk}")
     assert len(queries) == fewer
+
+
+def test_dashboard_shows_scan_times_in_the_event_zone(
+    admin_client, door, delegate, device
+):
+    door.event.time_zone = "Asia/Tokyo"
+    door.event.save(update_fields=["time_zone"])
+    guest = make_attendee(delegate)
+    # 23:30 UTC on 1 July is 08:30 the next morning in Tokyo (an offline scan
+    # uploaded late keeps its own time).
+    redeem_ticket(
+        door,
+        device=device,
+        nonce=nonce(),
+        secret=guest.secret,
+        scanned_at=datetime(2026, 7, 1, 23, 30, 5, tzinfo=UTC),
+        offline=True,
+    )
+    page = admin_client.get(f"/admin/checkin_dashboard/?list={door.pk}")
+    assert "2 Jul, 08:30:05 JST" in page.content.decode()
