@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 
 from django.utils import timezone
 
@@ -11,8 +10,6 @@ from registration.models import ApiToken, hash_token
 from registration.services.audit import log_activity
 
 TOKEN_PREFIX = "sci_"  # noqa: S105 - a public marker, not a secret
-# How stale "last used" may be: one write a minute per token, not one per request.
-LAST_USED_EVERY = timedelta(seconds=60)
 
 
 def create_api_token(
@@ -60,14 +57,4 @@ def find_token(raw: str) -> ApiToken | None:
     )
     if token is None or not token.user.is_active or not token.user.is_staff:
         return None
-    record_token_used(token)
     return token
-
-
-def record_token_used(token: ApiToken) -> None:
-    """Note when the token was last used, at most once a minute."""
-    now = timezone.now()
-    if token.last_used_at and now - token.last_used_at < LAST_USED_EVERY:
-        return
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    token.last_used_at = now

@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import email
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -190,8 +191,17 @@ def prepare(env: dict[str, str]) -> dict:
             )
             for n, order in enumerate(orders)
         )
+    # Mail the demo data queued before the drill is not the drill's to check: the
+    # sender rightly skips some of it (an "awaiting payment" e-mail for an order
+    # paid since), so deliveries are checked for the rows the drill makes.
+    from django.db.models import Max
+
+    from registration.models import OutboxMessage
+
+    seeded_outbox = OutboxMessage.objects.aggregate(last=Max("pk"))["last"] or 0
     connections.close_all()
     return {
+        "seeded_outbox": seeded_outbox,
         "api_token": api_token,
         "ticket": ticket.pk,
         "door": door.pk,
@@ -314,6 +324,18 @@ def start_print_jobs(data: dict) -> list[int]:
     ]
 
 
+def outbox_rows_after(last_seeded: int) -> set[int]:
+    from django.db import connections
+
+    from registration.models import OutboxMessage
+
+    rows = set(
+        OutboxMessage.objects.filter(pk__gt=last_seeded).values_list("pk", flat=True)
+    )
+    connections.close_all()
+    return rows
+
+
 def wait_for_background(job_ids: list[int], seconds: float = 120) -> tuple[dict, dict]:
     from django.db import connections
 
@@ -339,7 +361,7 @@ def mail_delivered(folder: Path) -> tuple[Counter, Counter]:
     by_id: Counter = Counter()
     by_recipient: Counter = Counter()
     separator = "-" * 79
-    for path in folder.glob("*.log") if folder.exists() else []:
+    for path in folder.rglob("*.log") if folder.exists() else []:
         for chunk in path.read_text(errors="replace").split(separator):
             if not chunk.strip():
                 continue
@@ -434,7 +456,10 @@ def main() -> int:
                     "--name",
                     f"drill-{index}",
                 ],
-                env,
+                # A folder per worker: Django's file backend names its file by the
+                # second and the object's id, which forked work horses of two
+                # workers can share, and then their messages interleave in one file.
+                {**env, "EMAIL_FILE_PATH": str(work / "mail" / f"worker{index}")},
             )
         for base, (_name, process) in zip(bases, processes.started, strict=False):
             wait_for(f"{base}/api/v1/events/", process)
@@ -480,8 +505,17 @@ def main() -> int:
             set(jobs) == {"done"} and sum(jobs.values()) == 2,
             "both badge print jobs done",
         )
+        drill_rows = outbox_rows_after(data["seeded_outbox"])
+        delivered = {
+            int(found.group(1))
+            for message_id in by_id
+            if (found := re.search(r"<outbox-(\d+)@", message_id or ""))
+        }
+        missing = drill_rows - delivered
         check(
-            len(by_id) == sum(outbox.values()), "every message delivered at least once"
+            bool(drill_rows) and not missing,
+            "every message of the drill delivered at least once "
+            f"({len(drill_rows) - len(missing)}/{len(drill_rows)})",
         )
         check(not repeats, f"no message delivered twice ({len(repeats)} repeated)")
         check(not duplicates, f"no recipient got a message twice ({len(duplicates)})")

@@ -6,7 +6,6 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from registration.models import ActivityLog, ApiToken
@@ -137,21 +136,3 @@ def test_revoke_api_token_command(capsys):
     assert token.revoked_at is not None
     assert "Revoked" in capsys.readouterr().out
     assert api_as(raw).get("/api/v1/events/").status_code == 401
-
-
-def test_the_list_shows_when_each_token_was_last_used(client):
-    user = manager()
-    _response, raw = make_token(client, user, name="Nightly export")
-    index = client.get(reverse("api_tokens:index")).content.decode()
-    assert "Never" in index
-
-    assert api_as(raw).get("/api/v1/events/").status_code == 200
-    used = ApiToken.objects.get(user=user).last_used_at
-    assert used is not None
-    index = client.get(reverse("api_tokens:index")).content.decode()
-    assert "Never" not in index
-    assert timezone.localtime(used).strftime("%-d %b %Y, %H:%M") in index
-
-    # Within the minute another request does not write again.
-    assert api_as(raw).get("/api/v1/events/").status_code == 200
-    assert ApiToken.objects.get(user=user).last_used_at == used
