@@ -63,8 +63,8 @@ class DemoDoor:
 
 def seed_checkin(conference: Event, youth_summit: Event) -> DemoDoor:
     _seed_lists(conference, youth_summit)
-    paid = _seed_order(conference, GUESTS, reference="DEMO-DOOR-1", pay=True)
-    unpaid = _seed_order(conference, (UNPAID_GUEST,), reference="", pay=False)
+    paid = _seed_order(conference, GUESTS, paid_reference="DEMO-DOOR-1")
+    unpaid = _seed_order(conference, (UNPAID_GUEST,), paid_reference=None)
     device = (
         Device.objects.filter(name=DEVICE_NAME, revoked_at__isnull=True).first()
         or checkin.create_device(name=DEVICE_NAME, events=[conference])[0]
@@ -98,18 +98,19 @@ def _seed_lists(conference: Event, youth_summit: Event) -> None:
     )
 
 
-def _seed_order(event: Event, guests, *, reference: str, pay: bool) -> list[Attendee]:
-    """One order for `guests` (placed once); its attendees, or none if it cannot be placed."""
+def _seed_order(event: Event, guests, *, paid_reference: str | None) -> list[Attendee]:
+    """One order for `guests` (placed once, paid by transfer when `paid_reference`
+    is given); its attendees, or none if it cannot be placed."""
     family = {g["family_name"] for g in guests}
     existing = Order.objects.filter(
         event=event, buyer_email=BUYER_EMAIL, attendees__family_name__in=family
     ).first()
     if existing is None:
-        existing = _place(event, guests, reference=reference, pay=pay)
+        existing = _place(event, guests, paid_reference=paid_reference)
     return list(existing.attendees.order_by("pk")) if existing else []
 
 
-def _place(event: Event, guests, *, reference: str, pay: bool) -> Order | None:
+def _place(event: Event, guests, *, paid_reference: str | None) -> Order | None:
     ticket = event.ticket_types.filter(name="Delegate").first()
     gala = event.extras.filter(name="Gala dinner").first()
     dietary = event.questions.filter(label="Dietary needs").first()
@@ -137,8 +138,8 @@ def _place(event: Event, guests, *, reference: str, pay: bool) -> Order | None:
             attendees=attendees,
             payment_method=PaymentMethod.INVOICE,
         )
-        if pay:
-            mark_paid_by_transfer(order, reference=reference, by=None)
+        if paid_reference:
+            mark_paid_by_transfer(order, reference=paid_reference, by=None)
     except RegistrationError:
         # Registration closed or sold out: the door demo has no guests to scan.
         return None

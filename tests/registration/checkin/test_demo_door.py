@@ -24,7 +24,7 @@ def seed() -> dict:
             codes[name] = secret
     device = APIClient()
     device.credentials(HTTP_AUTHORIZATION=f"Device {token}")
-    return {"device": device, "codes": codes, "token": token}
+    return {"device": device, "codes": codes}
 
 
 def test_the_demo_door_admits_paid_guests_once_and_refuses_the_unpaid_one():
