@@ -354,7 +354,7 @@ def lean_redeem(request) -> HttpResponse | None:
     except CheckInError as exc:
         return _error_response(
             serializers.ValidationError(
-                {exc.field or "non_field_errors": [exc.message]}
+                {exc.field or "non_field_errors": [exc.message]}, code=exc.code
             )
         )
     except Busy as exc:
@@ -376,7 +376,10 @@ class Redeem(DeviceView):
     `already_checked_in` (with `previous`: when and where), `unpaid`,
     `canceled`, `consent_missing`, `wrong_event`, `not_on_list`,
     `list_closed`; a revoked device gets `403` with code `revoked`. The same
-    `nonce` from the same device returns the first answer and writes nothing.
+    `nonce` from the same device on the same list returns the first answer and
+    writes nothing (on another list it is a `400`). A refusal shows nothing of
+    another event: `wrong_event` has no attendee and names no event, and an
+    attendee id of another event is `unknown_ticket`.
     Two devices redeeming one badge at the same moment get exactly one `ok`.
     """
 
@@ -422,7 +425,7 @@ class Redeem(DeviceView):
             )
         except CheckInError as exc:
             raise serializers.ValidationError(
-                {exc.field or "non_field_errors": [exc.message]}
+                {exc.field or "non_field_errors": [exc.message]}, code=exc.code
             ) from exc
         revoked = answer.code == CheckInResult.REVOKED
         return Response(

@@ -320,13 +320,9 @@ def _message(
             "time": _local_time(previous.scanned_at, checkin_list.event),
             "where": f"{previous.checkin_list.name}, {previous.device.name}",
         }
-    if code == CheckInResult.WRONG_EVENT and attendee is not None:
-        event_name = (
-            Event.objects.filter(pk=attendee.order.event_id)
-            .values_list("name", flat=True)
-            .first()
-        )
-        return _("This ticket is for %(event)s.") % {"event": event_name}
+    if code == CheckInResult.WRONG_EVENT:
+        # Nothing of the other event: neither its name nor its attendee.
+        return _("This ticket is for another event.")
     if code == CheckInResult.NOT_ON_LIST:
         return _("This ticket does not admit to %(list)s.") % {
             "list": checkin_list.name
@@ -448,7 +444,7 @@ def redeem_ticket(
                         None,
                     )
                     if replay is not None:
-                        return replay_answer(replay)
+                        return replay_answer(replay, checkin_list=checkin_list)
                     last_admission = next(
                         (c for c in earlier if c.result == CheckInResult.OK), None
                     )
@@ -469,19 +465,20 @@ def redeem_ticket(
         existing = CheckIn.objects.filter(device=device, nonce=nonce).first()
         if existing is None:
             raise
-        return replay_answer(existing)
+        return replay_answer(existing, checkin_list=checkin_list)
     except OperationalError as exc:
         if is_lock_timeout(exc):
             raise Busy(_("Too many scans at once; please scan again.")) from exc
         raise
+    shown = shown_attendee(row.result, attendee)
     return ScanAnswer(
         check_in=row,
-        attendee=attendee,
-        extras=tuple(name for _pk, name in extras),
+        attendee=shown,
+        extras=tuple(name for _pk, name in extras) if shown else (),
         message=_message(
             row.result,
             checkin_list=checkin_list,
-            attendee=attendee,
+            attendee=shown,
             type=type,
             previous=previous,
         ),
@@ -489,8 +486,23 @@ def redeem_ticket(
     )
 
 
-def replay_answer(check_in: CheckIn) -> ScanAnswer:
-    """The answer a logged scan gave, for a request repeated with its nonce."""
+def shown_attendee(result: str, attendee: Attendee | None) -> Attendee | None:
+    """The person an answer may show: nobody for a ticket of another event (the
+    scan row still names them, for staff)."""
+    return None if result == CheckInResult.WRONG_EVENT else attendee
+
+
+def replay_answer(check_in: CheckIn, *, checkin_list: CheckInList) -> ScanAnswer:
+    """The answer a logged scan gave, for a request repeated with its nonce on
+    the same list. The nonce of a scan on another list is refused: a retry
+    never changes list, and that list may be of an event the device no longer
+    serves."""
+    if check_in.checkin_list_id != checkin_list.pk:
+        raise CheckInError(
+            _("This nonce was already used for another scan; send a new one."),
+            code="nonce_reused",
+            field="nonce",
+        )
     check_in = CheckIn.objects.select_related(
         "checkin_list__event",
         "attendee__order__event",
@@ -500,7 +512,7 @@ def replay_answer(check_in: CheckIn) -> ScanAnswer:
         "previous__device",
         "previous__checkin_list",
     ).get(pk=check_in.pk)
-    attendee = check_in.attendee
+    attendee = shown_attendee(check_in.result, check_in.attendee)
     extras: tuple[str, ...] = ()
     if attendee is not None:
         extras = tuple(

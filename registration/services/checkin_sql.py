@@ -163,7 +163,14 @@ def _attendee_sql(*, by_secret: bool, all_ticket_types: bool, lock: bool) -> str
         f" ON e.{_column(Extra, 'id')} = ax.{_column(AttendeeExtra, 'extra')}"
         f" WHERE ax.{_column(AttendeeExtra, 'attendee')} = a.{_column(a, 'id')})"
     )
-    where = _column(a, "secret") if by_secret else _column(a, "id")
+    # A badge's secret finds its ticket whatever the event (the door answers
+    # `wrong_event`); an attendee id, which a device only has from its own
+    # event's search or sync, finds nobody of another event.
+    where = (
+        f"a.{_column(a, 'secret')} = %s"
+        if by_secret
+        else f"a.{_column(a, 'id')} = %s AND o.{_column(Order, 'event')} = %s"
+    )
     sql = (
         f"SELECT {attendee_columns}, {order_columns}, {ticket_columns},"
         f" d.{_column(Delegation, 'name')} AS scan_delegation_name,"
@@ -181,7 +188,7 @@ def _attendee_sql(*, by_secret: bool, all_ticket_types: bool, lock: bool) -> str
         f" ON y.{_column(YouthDetails, 'attendee')} = a.{_column(a, 'id')}"
         f" LEFT JOIN {_table(GuardianConsent)} c"
         f" ON c.{_column(GuardianConsent, 'youth')} = y.{_column(YouthDetails, 'id')}"
-        f" WHERE a.{where} = %s"
+        f" WHERE {where}"
     )
     if lock and connection.features.has_select_for_update_of:
         sql += " FOR UPDATE OF a"
@@ -202,7 +209,11 @@ def lock_scanned_attendee(
     """The scanned attendee under a row lock (PostgreSQL; SQLite's write lock is
     taken at BEGIN), with order, ticket type, delegation and youth consent
     attached, `on_list` set (whether this list admits the person) and
-    `scan_extras`: (id, name) of the extras bought, in the event's order."""
+    `scan_extras`: (id, name) of the extras bought, in the event's order.
+
+    By `secret` the ticket may be of another event (the caller answers
+    `wrong_event` and shows nothing of it); by `attendee_id` only a person of
+    the list's event is found."""
     by_secret = attendee_id is None
     sql = _attendee_sql(
         by_secret=by_secret,
@@ -210,7 +221,7 @@ def lock_scanned_attendee(
         lock=True,
     )
     params = [] if checkin_list.all_ticket_types else [checkin_list.pk] * 2
-    params.append(secret if by_secret else attendee_id)
+    params += [secret] if by_secret else [attendee_id, checkin_list.event_id]
     rows = _fetch(sql, params)
     if not rows:
         return None

@@ -156,9 +156,10 @@ def test_ticket_of_another_event_is_wrong_event(client, door):
     other = TicketTypeFactory(event=EventFactory(name="Youth Summit"))
     guest = make_attendee(other)
     body = scan(client, door, guest.secret).json()
-    assert (body["code"], body["message"]) == (
+    assert (body["code"], body["message"], body["attendee"]) == (
         "wrong_event",
-        "This ticket is for Youth Summit.",
+        "This ticket is for another event.",
+        None,
     )
     assert CheckIn.objects.get().result == "wrong_event"
 
