@@ -92,6 +92,11 @@ _DRAWN_AS_NOTHING = (
 )
 
 
+# Whitespace the documents' CSS turns into one space; every other control
+# character, U+0085 and the vertical tab included, would print as a box.
+_COLLAPSED_WHITESPACE = frozenset("\t\n\r ")
+
+
 @functools.cache
 def _printable_ranges() -> tuple[list[int], list[int]] | None:
     """Code point ranges some installed font draws, as (starts, ends), merged and sorted.
@@ -133,8 +138,8 @@ def unprintable_characters(text: str) -> list[str]:
 
     Badges, tickets, invoices and letters would print them as empty boxes:
     unassigned and private-use code points, control characters, scripts no
-    Debian font package here covers. Whitespace and characters drawn as nothing
-    (joiners, variation selectors) are printable. Empty when fontconfig is
+    Debian font package here covers. Spaces, tabs and line breaks, and the
+    characters drawn as nothing (joiners, variation selectors) are printable. Empty when fontconfig is
     missing (nothing can be judged; nothing can be printed either).
     """
     coverage = _printable_ranges()
@@ -143,12 +148,13 @@ def unprintable_characters(text: str) -> list[str]:
     starts, ends = coverage
     found: list[str] = []
     for char in text:
-        if char.isspace() or char in found:
+        if char in _COLLAPSED_WHITESPACE or char in found:
             continue
         code = ord(char)
         index = bisect.bisect_right(starts, code) - 1
-        # A font may map a control character (DEL), but Pango never draws one.
-        control = unicodedata.category(char) == "Cc"
+        # A font may map a control character (DEL) or a line or paragraph
+        # separator, but Pango never draws one.
+        control = unicodedata.category(char) in {"Cc", "Zl", "Zp"}
         if control or index < 0 or code > ends[index]:
             found.append(char)
     return found
