@@ -2,12 +2,13 @@
 # Installs the Debian packages SCI Events needs, only those missing:
 # Python's venv, gettext (compilemessages builds the translation catalogues), WeasyPrint's libraries (pango, harfbuzz subsetting: without
 # libharfbuzz-subset0 a badge takes about 5x longer), fonts that cover the
-# world's scripts (Noto), poppler-utils (pdftoppm), and with --browser Debian's
-# Chromium for the browser tests.
+# world's scripts, symbols and mathematics (Noto) and colour emoji (Noto Color
+# Emoji: names with emoji print on badges and tickets), poppler-utils
+# (pdftoppm), and with --browser Debian's Chromium for the browser tests.
 set -euo pipefail
 
 packages=(python3-venv gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
-  fonts-noto-core fonts-noto-cjk poppler-utils)
+  fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji poppler-utils)
 if [[ "${1:-}" == "--browser" ]]; then
   packages+=(chromium)
 fi

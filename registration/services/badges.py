@@ -211,20 +211,41 @@ _LATIN_EM = dict(
 # fmt: on
 
 
+# Noto Color Emoji draws every emoji 1.25 em wide; a flag is two regional
+# indicator letters, a skin tone modifies the emoji before it, and a zero-width
+# joiner (U+200D) glues the next emoji into the same picture.
+_EMOJI_EM = 1.25
+_REGIONAL_INDICATORS = range(0x1F1E6, 0x1F200)
+_SKIN_TONES = range(0x1F3FB, 0x1F400)
+_ZWJ = "\u200d"
+_EMOJI_STYLE = "\ufe0f"  # variation selector 16: show the character before as emoji
+# Text symbols, arrows and mathematics (Noto Sans Symbols, Symbols2, Math):
+# 0.4 to 1.2 em, most near 0.8.
+_SYMBOL_EM = 0.85
+
+
 def _char_width_em(char: str) -> float:
     """Advance width of one character in bold Noto (or its CJK fallback), in em."""
-    if unicodedata.combining(char) or unicodedata.category(char) in {"Mn", "Me", "Cf"}:
+    category = unicodedata.category(char)
+    if unicodedata.combining(char) or category in {"Mn", "Me", "Cf"}:
         return 0.0
     if char in _LATIN_EM:
         return _LATIN_EM[char]
     if char.isspace():
         return 0.26
+    code = ord(char)
+    if code in _SKIN_TONES:
+        return 0.0
+    if code in _REGIONAL_INDICATORS:
+        return _EMOJI_EM / 2
     if unicodedata.east_asian_width(char) in _WIDE:
-        return 1.0
+        # Emoji (symbols shown wide) are wider than the CJK ideographs' square.
+        return _EMOJI_EM if category == "So" else 1.0
+    if category in {"So", "Sm"}:
+        return _SYMBOL_EM
     base = unicodedata.normalize("NFD", char)[0]
     if base in _LATIN_EM:
         return _LATIN_EM[base]
-    code = ord(char)
     if 0x0600 <= code <= 0x08FF or 0xFB50 <= code <= 0xFEFF:  # Arabic, joined
         return 0.55
     if 0x0590 <= code <= 0x05FF:  # Hebrew
@@ -241,7 +262,15 @@ def _char_width_em(char: str) -> float:
 
 def text_width_em(text: str) -> float:
     """Estimated printed width of `text` in em (bold Noto Sans and its fallbacks)."""
-    return sum(_char_width_em(char) for char in text)
+    width = 0.0
+    for index, char in enumerate(text):
+        if index and text[index - 1] == _ZWJ:
+            continue  # joined into the emoji before it
+        if text[index + 1 : index + 2] == _EMOJI_STYLE:  # "❤️", "1️⃣": drawn as emoji
+            width += _EMOJI_EM
+        else:
+            width += _char_width_em(char)
+    return width
 
 
 def _lines_needed(words: Sequence[float], space: float, line_em: float) -> int:

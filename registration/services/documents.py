@@ -22,14 +22,26 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-# Covers the scripts sister cities send (TOOLCHAIN.md): Latin with diacritics,
-# Cyrillic and Greek from Noto Sans, then CJK, Arabic, Hebrew, Devanagari, Thai
-# and the other Noto faces of Debian's fonts-noto-core and fonts-noto-cjk.
+# The one font stack of every document (badges, tickets, invoices, receipts,
+# letters, manifests). It covers the scripts sister cities send (TOOLCHAIN.md):
+# Latin with diacritics, Cyrillic and Greek from Noto Sans, then CJK, Arabic,
+# Hebrew, Devanagari, Thai and the other Noto faces of Debian's fonts-noto-core
+# and fonts-noto-cjk; then arrows, mathematics and symbols (Noto Sans Math,
+# Symbols and Symbols2, also fonts-noto-core), drawn in the text's colour.
+#
+# Emoji print in colour from Noto Color Emoji (fonts-noto-color-emoji; WeasyPrint
+# embeds its bitmaps, ZWJ sequences, skin tones and flags included), which Pango
+# picks by itself for emoji: it is deliberately NOT named here, because a named
+# emoji face also serves digits, "#", "*" and spaces (it has them, for keycaps)
+# with its own wide advances, and every date and code on the page spreads out.
+# A character no installed font has is refused at input
+# (`registration.names.unprintable_characters`).
 FONT_STACK = (
     '"Noto Sans", "Noto Sans CJK JP", "Noto Sans Arabic", "Noto Sans Hebrew", '
     '"Noto Sans Devanagari", "Noto Sans Thai", "Noto Sans Georgian", '
     '"Noto Sans Armenian", "Noto Sans Ethiopic", "Noto Sans Tamil", '
     '"Noto Sans Bengali", "Noto Sans Khmer", "Noto Sans Lao", "Noto Sans Myanmar", '
+    '"Noto Sans Math", "Noto Sans Symbols", "Noto Sans Symbols2", '
     "sans-serif"
 )
 

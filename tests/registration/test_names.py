@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from registration import names
 from registration.models import Attendee, OrderStatus, PaymentMethod
 from registration.names import is_latin_script, latin_transliteration
 from registration.services import badges, orders, tickets
@@ -228,3 +230,46 @@ def test_an_empty_badge_name_follows_the_names_own_order(event, given, family, b
     update_attendee(person, data={"badge_name": ""})
     person.refresh_from_db()
     assert person.badge_name == badge
+
+
+# --- Printable on badges and tickets ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Ana 🌍 Pérez",
+        "👩🏽\u200d🚀 Maya",  # a skin tone and a zero-width joiner
+        "Mere 🇫🇯 🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",
+        "Zoë ★ ♥ ☮ ❤\ufe0f → ∞ ≠ ∑",
+        "李明 ✈ 𠮷田",
+        "محمد عبد الله",
+        "Line\tbreak\n",
+    ],
+)
+def test_names_every_installed_font_can_draw_are_printable(name):
+    assert names.unprintable_characters(name) == []
+
+
+def test_unprintable_characters_lists_each_undrawable_character_once_in_order():
+    text = "A\U000f0000b\ue000c\u0378\x07\U000f0000\u2028"
+
+    assert names.unprintable_characters(text) == [
+        "\U000f0000",  # private use
+        "\ue000",
+        "\u0378",  # unassigned
+        "\x07",  # control
+        "\u2028",  # line separator
+    ]
+
+
+def test_validate_printable_names_the_characters_it_refuses():
+    with pytest.raises(ValidationError) as refused:
+        names.validate_printable("Maya \ue000")
+
+    assert refused.value.code == "unprintable_characters"
+    assert refused.value.messages == [
+        "These characters cannot be printed on a badge or ticket: \ue000 (U+E000). "
+        "Please leave them out."
+    ]
+    names.validate_printable("Maya 👩🏽\u200d🚀")

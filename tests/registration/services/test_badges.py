@@ -31,6 +31,20 @@ from tests.pdf_tools import (
     weasyprint_warnings,
 )
 
+# Emoji (a skin tone, a ZWJ sequence, a flag, a subdivision flag), text symbols,
+# arrows and mathematics: each must print from an installed font, never as a box.
+SYMBOL_NAMES = [
+    ("Ana 🌍 Pérez", "Porto", "PT"),
+    ("李明 ✈", "Beijing", "CN"),
+    ("Zoë ★ ♥ ☮", "Lyon", "FR"),
+    ("👩🏽\u200d🚀 Maya", "Houston", "US"),
+    (
+        "Mere 🇫🇯 🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",
+        "Suva",
+        "FJ",
+    ),
+    ("Kim → ∞ ≠ ∑ ♀ ☯ ✓ ❤\ufe0f 👍🏿", "Busan", "KR"),
+]
 NAMES = [
     ("Nguyễn Thị Minh Khai", "Hanoi", "VN"),
     ("Ōkubo Shōta", "Kyoto", "JP"),
@@ -47,6 +61,7 @@ NAMES = [
         "Sigmaringen",
         "DE",
     ),
+    *SYMBOL_NAMES,
 ]
 LAYOUTS = ["a6", "letter-6up", "a4-4up"]
 
@@ -347,3 +362,18 @@ def test_attendee_secret_field_is_unique_and_indexed():
 
     assert field.unique is True
     assert field.editable is False
+
+
+@pytest.mark.parametrize(
+    ("text", "width"),
+    [
+        ("😀", 1.25),
+        ("👩🏽\u200d🚀", 1.25),  # woman, skin tone, joiner, rocket: one picture
+        ("👨\u200d👩\u200d👧\u200d👦", 1.25),
+        ("🇫🇯", 1.25),  # two regional indicators: one flag
+        ("❤\ufe0f", 1.25),  # a text symbol asked to show as emoji
+        ("★", 0.85),
+    ],
+)
+def test_an_emoji_sequence_is_one_emoji_wide(text, width):
+    assert badges.text_width_em(text) == pytest.approx(width)

@@ -138,3 +138,24 @@ def test_ticket_pdf_shows_event_times_name_type_extras_and_a_scannable_qr():
         assert expected in text
     assert warnings == []
     assert qr_codes(page_images(pdf, dpi=150)[0]) == [attendee.secret]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Ana 🌍 Pérez",
+        "👩🏽\u200d🚀 Maya",
+        "Mere 🇫🇯",
+        "Zoë ★ ♥ ☮ → ∞",
+        "李明 ✈",
+    ],
+)
+def test_ticket_prints_emoji_and_symbols_in_names_and_still_scans(name):
+    attendee = AttendeeFactory(order__status=OrderStatus.PAID, badge_name=name)
+
+    with weasyprint_warnings() as warnings:
+        pdf = tickets.render_ticket(attendee)
+
+    assert warnings == []
+    assert name in flat_text(pdf)
+    assert qr_codes(page_images(pdf, dpi=150)[0]) == [attendee.secret]
