@@ -2,12 +2,14 @@
 capacity, ages, questions) are the services' and come back as field errors."""
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from rest_framework import serializers
 
 from registration import staff_access
 from registration.columns import ColumnText
 from registration.models import Attendee, Event, Order, PaymentMethod, YouthDetails
+from registration.names import validate_no_bidi_controls
 from registration.selectors import CatalogueItem
 
 
@@ -152,6 +154,31 @@ def column_field(model, name: str, **kwargs) -> serializers.CharField:
 
 
 OPTIONAL = {"required": False, "allow_blank": True}
+
+
+class ColumnTextMixin:
+    """For a ModelSerializer: each text column's field gets `ColumnText` in place
+    of DRF's own length check (and of the model's bidi validator, which
+    ColumnText applies with a message naming the field), so that the API
+    refuses what the column cannot take in the words of the rest of the API;
+    TextFields get FREE_TEXT_LIMIT."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if isinstance(model_field, models.CharField | models.TextField) and not (
+            model_field.choices
+        ):
+            kwargs.pop("max_length", None)
+            kwargs["validators"] = [
+                *(
+                    validator
+                    for validator in kwargs.get("validators", [])
+                    if validator is not validate_no_bidi_controls
+                    and not isinstance(validator, MaxLengthValidator)
+                ),
+                ColumnText(model_field),
+            ]
+        return field_class, kwargs
 
 
 class BuyerInSerializer(serializers.Serializer):
