@@ -50,10 +50,14 @@ def text_problems(
     """
     if not isinstance(value, str) or not value:
         return []
+    limit = column_limit(field)
+    too_long = len(value) > limit
+    bidi = is_name_field(field) and has_bidi_controls(value)
+    if not (too_long or bidi):
+        return []
     label = label or capfirst(str(field.verbose_name))
     problems = []
-    limit = column_limit(field)
-    if len(value) > limit:
+    if too_long:
         problems.append(
             ValidationError(
                 ngettext(
@@ -65,7 +69,7 @@ def text_problems(
                 code="max_length",
             )
         )
-    if is_name_field(field) and has_bidi_controls(value):
+    if bidi:
         problems.append(
             ValidationError(
                 _(
