@@ -176,3 +176,39 @@ def validate_printable(value: str) -> None:
                 )
             },
         )
+
+
+# --- Characters a name may not hold ----------------------------------------------------
+
+# The Unicode bidirectional embeddings, overrides and isolates (LRE, RLE, PDF,
+# LRO, RLO; LRI, RLI, FSI, PDI). They are invisible, and they reorder the text
+# that follows them: "Ana " + U+202E + "Alice" shows as "Ana ecilA", and
+# the reversal can run on into the rest of an admin row, an e-mail line or a
+# CSV cell. Right-to-left names need none of them: the letters of
+# Arabic or Hebrew carry their own direction. The marks U+200E, U+200F and
+# U+061C are allowed: they pair with no other character, reorder nothing
+# beyond the neutral characters next to them, and right-to-left keyboards
+# type them.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def has_bidi_controls(text: str) -> bool:
+    """True when `text` holds an embedding, override or isolate (BIDI_CONTROLS)."""
+    return not BIDI_CONTROLS.isdisjoint(text)
+
+
+def validate_no_bidi_controls(value) -> None:
+    """The model-field validator of every person, organisation and place name."""
+    if isinstance(value, str) and has_bidi_controls(value):
+        raise ValidationError(
+            _(
+                "Contains invisible characters that change the direction of text "
+                "(such as U+202E); type it without them."
+            ),
+            code="bidi_control",
+        )
+
+
+# For the `validators` of a model's name fields: names are printed on badges,
+# tickets, invoices and letters, and shown in lists, e-mails and exports.
+NAME_VALIDATORS = [validate_no_bidi_controls, validate_printable]

@@ -19,7 +19,7 @@ from registration import selectors, staff_access
 from registration.airports import airport_zone
 from registration.api.exceptions import invalid_response
 from registration.api.permissions import StaffWithPermissions
-from registration.api.serializers import ErrorSerializer
+from registration.api.serializers import OPTIONAL, ErrorSerializer, column_field
 from registration.models import Attendee, Delegation, Event, TravelPlan
 from registration.services import travel
 
@@ -160,19 +160,19 @@ class TravelPlanInSerializer(serializers.Serializer):
     arrival_date = serializers.CharField(required=False, allow_blank=True)
     arrival_time = serializers.CharField(required=False, allow_blank=True)
     arrival_airport = serializers.CharField(required=False, allow_blank=True)
-    arrival_carrier = serializers.CharField(required=False, allow_blank=True)
-    arrival_number = serializers.CharField(required=False, allow_blank=True)
+    arrival_carrier = column_field(TravelPlan, "arrival_carrier", **OPTIONAL)
+    arrival_number = column_field(TravelPlan, "arrival_number", **OPTIONAL)
     departure_date = serializers.CharField(required=False, allow_blank=True)
     departure_time = serializers.CharField(required=False, allow_blank=True)
     departure_airport = serializers.CharField(required=False, allow_blank=True)
-    departure_carrier = serializers.CharField(required=False, allow_blank=True)
-    departure_number = serializers.CharField(required=False, allow_blank=True)
+    departure_carrier = column_field(TravelPlan, "departure_carrier", **OPTIONAL)
+    departure_number = column_field(TravelPlan, "departure_number", **OPTIONAL)
     pickup_needed = serializers.BooleanField(required=False, default=False)
     lodging_kind = serializers.CharField(required=False, allow_blank=True)
-    lodging_name = serializers.CharField(required=False, allow_blank=True)
-    room_sharing_with = serializers.CharField(required=False, allow_blank=True)
+    lodging_name = column_field(TravelPlan, "lodging_name", **OPTIONAL)
+    room_sharing_with = column_field(TravelPlan, "room_sharing_with", **OPTIONAL)
     visa_letter_needed = serializers.BooleanField(required=False, default=False)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = column_field(TravelPlan, "notes", **OPTIONAL)
     visa = serializers.DictField(
         child=serializers.CharField(allow_blank=True),
         required=False,

@@ -23,7 +23,7 @@ from wagtail.documents import get_document_model
 
 from registration.api.filters import IdFilter
 from registration.api.permissions import StaffWithPermissions
-from registration.api.serializers import ErrorSerializer
+from registration.api.serializers import ColumnTextMixin, ErrorSerializer
 from registration.models import (
     Exchange,
     ExchangeDirection,
@@ -106,7 +106,7 @@ class ModelCleanMixin:
 
 
 class PartnershipSerializer(
-    ModelCleanMixin, CountryFieldMixin, serializers.ModelSerializer
+    ModelCleanMixin, ColumnTextMixin, CountryFieldMixin, serializers.ModelSerializer
 ):
     many_to_many = ("programmes",)
     programmes = serializers.SlugRelatedField(
@@ -209,7 +209,7 @@ class PartnershipDetail(generics.RetrieveUpdateAPIView):
 # --- Exchanges ------------------------------------------------------------------------------
 
 
-class ExchangeSerializer(ModelCleanMixin, serializers.ModelSerializer):
+class ExchangeSerializer(ModelCleanMixin, ColumnTextMixin, serializers.ModelSerializer):
     partnership_name = serializers.CharField(
         source="partnership.__str__", read_only=True
     )

@@ -2,10 +2,14 @@
 capacity, ages, questions) are the services' and come back as field errors."""
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.db import models
 from rest_framework import serializers
 
 from registration import staff_access
-from registration.models import Attendee, Event, Order, PaymentMethod
+from registration.columns import ColumnText
+from registration.models import Attendee, Event, Order, PaymentMethod, YouthDetails
+from registration.names import validate_no_bidi_controls
 from registration.selectors import CatalogueItem
 
 
@@ -136,15 +140,54 @@ class EventDetailSerializer(EventListSerializer):
 LANGUAGE_CHOICES = [code for code, _name in settings.LANGUAGES]
 
 
-class BuyerInSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    email = serializers.EmailField()
-    organisation = serializers.CharField(
-        max_length=200, required=False, allow_blank=True
+def column_field(model, name: str, **kwargs) -> serializers.CharField:
+    """An input field for the column `model.name`: its length and, for names, the
+    rule against bidirectional controls (registration/columns.py), as the
+    services check them; an EmailField for an e-mail column."""
+    column = model._meta.get_field(name)
+    kind = (
+        serializers.EmailField
+        if isinstance(column, models.EmailField)
+        else serializers.CharField
     )
-    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
-    tax_id = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    return kind(validators=[ColumnText(column)], **kwargs)
+
+
+OPTIONAL = {"required": False, "allow_blank": True}
+
+
+class ColumnTextMixin:
+    """For a ModelSerializer: each text column's field gets `ColumnText` in place
+    of DRF's own length check (and of the model's bidi validator, which
+    ColumnText applies with a message naming the field), so that the API
+    refuses what the column cannot take in the words of the rest of the API;
+    TextFields get FREE_TEXT_LIMIT."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if isinstance(model_field, models.CharField | models.TextField) and not (
+            model_field.choices
+        ):
+            kwargs.pop("max_length", None)
+            kwargs["validators"] = [
+                *(
+                    validator
+                    for validator in kwargs.get("validators", [])
+                    if validator is not validate_no_bidi_controls
+                    and not isinstance(validator, MaxLengthValidator)
+                ),
+                ColumnText(model_field),
+            ]
+        return field_class, kwargs
+
+
+class BuyerInSerializer(serializers.Serializer):
+    name = column_field(Order, "buyer_name")
+    email = column_field(Order, "buyer_email")
+    organisation = column_field(Order, "buyer_organisation", **OPTIONAL)
+    phone = column_field(Order, "buyer_phone", **OPTIONAL)
+    address = column_field(Order, "buyer_address", **OPTIONAL)
+    tax_id = column_field(Order, "buyer_tax_id", **OPTIONAL)
     language = serializers.ChoiceField(LANGUAGE_CHOICES, default="en")
     privacy_accepted = serializers.BooleanField(
         default=False,
@@ -157,40 +200,33 @@ class BuyerInSerializer(serializers.Serializer):
 
 class YouthInSerializer(serializers.Serializer):
     date_of_birth = serializers.DateField()
-    guardian_name = serializers.CharField(
-        max_length=200, required=False, allow_blank=True
-    )
-    guardian_email = serializers.EmailField(required=False, allow_blank=True)
-    guardian_phone = serializers.CharField(
-        max_length=40, required=False, allow_blank=True
-    )
+    guardian_name = column_field(YouthDetails, "guardian_name", **OPTIONAL)
+    guardian_email = column_field(YouthDetails, "guardian_email", **OPTIONAL)
+    guardian_phone = column_field(YouthDetails, "guardian_phone", **OPTIONAL)
 
 
 class AttendeeInSerializer(serializers.Serializer):
     ticket_type = serializers.IntegerField(help_text="A ticket type id of the event.")
-    given_name = serializers.CharField(max_length=100)
-    family_name = serializers.CharField(
-        max_length=100, required=False, allow_blank=True
+    given_name = column_field(Attendee, "given_name")
+    family_name = column_field(Attendee, "family_name", **OPTIONAL)
+    badge_name = column_field(
+        Attendee,
+        "badge_name",
+        **OPTIONAL,
+        help_text="Empty: given and family name (refused when the two together "
+        "are longer than a badge name may be).",
     )
-    badge_name = serializers.CharField(
-        max_length=120,
-        required=False,
-        allow_blank=True,
-        help_text="Empty: given and family name.",
-    )
-    badge_name_latin = serializers.CharField(
-        max_length=120,
-        required=False,
-        allow_blank=True,
+    badge_name_latin = column_field(
+        Attendee,
+        "badge_name_latin",
+        **OPTIONAL,
         help_text="Latin transliteration of a badge name in another script; "
         "printed under it on the badge.",
     )
-    email = serializers.EmailField(required=False, allow_blank=True)
+    email = column_field(Attendee, "email", **OPTIONAL)
     language = serializers.ChoiceField(LANGUAGE_CHOICES, required=False)
-    organisation = serializers.CharField(
-        max_length=200, required=False, allow_blank=True
-    )
-    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    organisation = column_field(Attendee, "organisation", **OPTIONAL)
+    city = column_field(Attendee, "city", **OPTIONAL)
     country = serializers.CharField(
         max_length=2, required=False, allow_blank=True, help_text="ISO 3166 code."
     )

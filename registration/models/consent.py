@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registration.models.events import Event
 from registration.models.orders import Attendee
+from registration.names import NAME_VALIDATORS
 from registration.tokens import new_secret
 
 
@@ -21,7 +22,9 @@ class YouthDetails(models.Model):
         verbose_name=_("attendee"),
     )
     date_of_birth = models.DateField(_("date of birth"))
-    guardian_name = models.CharField(_("guardian name"), max_length=200)
+    guardian_name = models.CharField(
+        _("guardian name"), max_length=200, validators=NAME_VALIDATORS
+    )
     guardian_email = models.EmailField(_("guardian e-mail"))
     guardian_phone = models.CharField(_("guardian phone"), max_length=40)
     medical_notes = models.TextField(
@@ -30,7 +33,10 @@ class YouthDetails(models.Model):
         help_text=_("Allergies, medication, conditions staff should know about."),
     )
     emergency_contact_name = models.CharField(
-        _("emergency contact name"), max_length=200, blank=True
+        _("emergency contact name"),
+        max_length=200,
+        blank=True,
+        validators=NAME_VALIDATORS,
     )
     emergency_contact_phone = models.CharField(
         _("emergency contact phone"), max_length=40, blank=True
@@ -105,7 +111,9 @@ class GuardianConsent(models.Model):
         related_name="consents",
         verbose_name=_("consent text"),
     )
-    signed_name = models.CharField(_("signed (full name typed)"), max_length=200)
+    signed_name = models.CharField(
+        _("signed (full name typed)"), max_length=200, validators=NAME_VALIDATORS
+    )
     signed_at = models.DateTimeField(_("signed at"))
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)

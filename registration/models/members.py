@@ -6,12 +6,13 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from registration.models.events import Event
+from registration.names import NAME_VALIDATORS
 
 
 class MemberOrganisation(models.Model):
     """A sister-city member (city, county, state, association) with its member code."""
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=NAME_VALIDATORS)
     code = models.CharField(
         _("member code"),
         max_length=40,

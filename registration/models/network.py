@@ -17,6 +17,7 @@ from modelcluster.models import ClusterableModel
 
 from registration.models.events import MONEY, Event
 from registration.models.payments import FrozenOnceIssued, InvoiceStatus
+from registration.names import NAME_VALIDATORS
 from registration.tokens import new_secret
 
 
@@ -62,13 +63,22 @@ class Partnership(ClusterableModel):
         choices=PartnershipKind.choices,
         default=PartnershipKind.CITY,
     )
-    local_name = models.CharField(_("local community"), max_length=150)
+    local_name = models.CharField(
+        _("local community"), max_length=150, validators=NAME_VALIDATORS
+    )
     local_region = models.CharField(
-        _("local state or region"), max_length=100, blank=True
+        _("local state or region"),
+        max_length=100,
+        blank=True,
+        validators=NAME_VALIDATORS,
     )
     local_country = CountryField(_("local country"), default="US")
-    partner_name = models.CharField(_("partner community"), max_length=150)
-    partner_region = models.CharField(_("partner region"), max_length=100, blank=True)
+    partner_name = models.CharField(
+        _("partner community"), max_length=150, validators=NAME_VALIDATORS
+    )
+    partner_region = models.CharField(
+        _("partner region"), max_length=100, blank=True, validators=NAME_VALIDATORS
+    )
     partner_country = CountryField(_("partner country"))
     status = models.CharField(
         _("status"),
@@ -82,6 +92,7 @@ class Partnership(ClusterableModel):
         max_length=300,
         blank=True,
         help_text=_("Who signed the agreement, for example the two mayors."),
+        validators=NAME_VALIDATORS,
     )
     programmes = models.ManyToManyField(
         Programme,
@@ -147,7 +158,7 @@ class PartnershipContact(models.Model):
     side = models.CharField(
         _("side"), max_length=10, choices=Side.choices, default=Side.LOCAL
     )
-    name = models.CharField(_("name"), max_length=150)
+    name = models.CharField(_("name"), max_length=150, validators=NAME_VALIDATORS)
     role = models.CharField(_("role"), max_length=150, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -266,8 +277,10 @@ class Delegation(models.Model):
         related_name="delegations",
         verbose_name=_("event"),
     )
-    name = models.CharField(_("name"), max_length=200)
-    home_city = models.CharField(_("home city"), max_length=100)
+    name = models.CharField(_("name"), max_length=200, validators=NAME_VALIDATORS)
+    home_city = models.CharField(
+        _("home city"), max_length=100, validators=NAME_VALIDATORS
+    )
     home_country = CountryField(_("home country"))
     partnership = models.ForeignKey(
         Partnership,
@@ -289,7 +302,9 @@ class Delegation(models.Model):
         choices=DelegationBilling.choices,
         default=DelegationBilling.DELEGATION_INVOICE,
     )
-    leader_name = models.CharField(_("leader's name"), max_length=150, blank=True)
+    leader_name = models.CharField(
+        _("leader's name"), max_length=150, blank=True, validators=NAME_VALIDATORS
+    )
     leader_email = models.EmailField(_("leader's e-mail"), blank=True)
     leader_language = models.CharField(
         _("leader's language"),
@@ -304,7 +319,9 @@ class Delegation(models.Model):
     closed_at = models.DateTimeField(_("list closed at"), null=True, blank=True)
     # Who the combined invoice is addressed to (billing "delegation_invoice");
     # the leader confirms them when closing the list.
-    billing_name = models.CharField(_("invoice to"), max_length=200, blank=True)
+    billing_name = models.CharField(
+        _("invoice to"), max_length=200, blank=True, validators=NAME_VALIDATORS
+    )
     billing_address = models.TextField(_("billing address"), blank=True)
     billing_tax_id = models.CharField(_("VAT / tax id"), max_length=60, blank=True)
     billing_po_number = models.CharField(
@@ -385,10 +402,13 @@ class TravelPlan(models.Model):
         blank=True,
     )
     lodging_name = models.CharField(
-        _("hotel or host family"), max_length=200, blank=True
+        _("hotel or host family"),
+        max_length=200,
+        blank=True,
+        validators=NAME_VALIDATORS,
     )
     room_sharing_with = models.CharField(
-        _("sharing a room with"), max_length=200, blank=True
+        _("sharing a room with"), max_length=200, blank=True, validators=NAME_VALIDATORS
     )
     visa_letter_needed = models.BooleanField(
         _("visa invitation letter needed"), default=False

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from registration.models.events import MONEY, Event, Extra, Question, TicketType
-from registration.names import latin_transliteration
+from registration.names import NAME_VALIDATORS, latin_transliteration
 from registration.tokens import new_secret
 
 
@@ -60,9 +60,13 @@ class Order(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=OrderStatus.choices, db_index=True
     )
-    buyer_name = models.CharField(_("buyer name"), max_length=200)
+    buyer_name = models.CharField(
+        _("buyer name"), max_length=200, validators=NAME_VALIDATORS
+    )
     buyer_email = models.EmailField(_("buyer e-mail"))
-    buyer_organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    buyer_organisation = models.CharField(
+        _("organisation"), max_length=200, blank=True, validators=NAME_VALIDATORS
+    )
     buyer_phone = models.CharField(_("buyer phone"), max_length=40, blank=True)
     buyer_address = models.TextField(
         _("billing address"), blank=True, help_text=_("Printed on the invoice.")
@@ -167,7 +171,10 @@ class Attendee(models.Model):
         verbose_name=_("ticket type"),
     )
     badge_name = models.CharField(
-        _("name on badge"), max_length=120, help_text=_("As it should be printed.")
+        _("name on badge"),
+        max_length=120,
+        help_text=_("As it should be printed."),
+        validators=NAME_VALIDATORS,
     )
     badge_name_latin = models.CharField(
         _("name on badge in Latin letters"),
@@ -176,15 +183,24 @@ class Attendee(models.Model):
         help_text=_(
             "Optional transliteration, printed under a name written in another script."
         ),
+        validators=NAME_VALIDATORS,
     )
-    given_name = models.CharField(_("given name"), max_length=100)
-    family_name = models.CharField(_("family name"), max_length=100, blank=True)
+    given_name = models.CharField(
+        _("given name"), max_length=100, validators=NAME_VALIDATORS
+    )
+    family_name = models.CharField(
+        _("family name"), max_length=100, blank=True, validators=NAME_VALIDATORS
+    )
     email = models.EmailField(_("e-mail"), blank=True)
     language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
-    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
-    city = models.CharField(_("city"), max_length=100, blank=True)
+    organisation = models.CharField(
+        _("organisation"), max_length=200, blank=True, validators=NAME_VALIDATORS
+    )
+    city = models.CharField(
+        _("city"), max_length=100, blank=True, validators=NAME_VALIDATORS
+    )
     country = CountryField(_("country"), blank=True)
     price = models.DecimalField(
         _("ticket price paid"), default=Decimal("0.00"), **MONEY

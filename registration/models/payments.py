@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registration.models.events import MONEY, Event
 from registration.models.orders import Order
+from registration.names import NAME_VALIDATORS
 
 
 class PaymentProvider(models.TextChoices):
@@ -251,7 +252,9 @@ class BillingDetails(models.Model):
     order = models.OneToOneField(
         Order, on_delete=models.CASCADE, related_name="billing", verbose_name=_("order")
     )
-    name = models.CharField(_("billing name"), max_length=200)
+    name = models.CharField(
+        _("billing name"), max_length=200, validators=NAME_VALIDATORS
+    )
     address = models.TextField(_("billing address"))
     tax_id = models.CharField(_("VAT / tax id"), max_length=60, blank=True)
     po_number = models.CharField(_("purchase order number"), max_length=60, blank=True)

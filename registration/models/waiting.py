@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from registration.models.events import Event, TicketType
+from registration.names import NAME_VALIDATORS
 from registration.tokens import new_secret
 
 
@@ -35,7 +36,7 @@ class WaitingListEntry(models.Model):
         related_name="waiting_list",
         verbose_name=_("ticket type"),
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=NAME_VALIDATORS)
     email = models.EmailField(_("e-mail"))
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default="en"

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registration.columns import check_columns
 from registration.models import (
     LIVE_ORDER_STATUSES,
     ConsentText,
@@ -142,6 +143,20 @@ def sign_guardian_consent(
                 field="emergency_contact_phone",
             )
         )
+    errors += [
+        ConsentError(error.message, code=error.code, field=path)
+        for path, error in check_columns(
+            GuardianConsent, {"signed_name": signed_name.strip()}
+        )
+        + check_columns(
+            YouthDetails,
+            {
+                "medical_notes": medical_notes.strip(),
+                "emergency_contact_name": emergency_contact_name.strip(),
+                "emergency_contact_phone": emergency_contact_phone.strip(),
+            },
+        )
+    ]
     if errors:
         raise ConsentInvalid(errors)
     event = youth.attendee.order.event

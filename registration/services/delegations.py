@@ -85,10 +85,29 @@ def _remap(error: OrderError) -> OrderError:
     return type(error)(error.message, code=error.code, field=_member_field(error.field))
 
 
+def _member_errors(errors: list[OrderError]) -> list[OrderError]:
+    """The order's errors on the member form. A buyer field made of the member's
+    own (name, e-mail) fails with it: the member field's error is kept alone."""
+    kept, seen = [], set()
+    for error in sorted(errors, key=lambda e: (e.field or "").startswith("buyer.")):
+        remapped = _remap(error)
+        if (remapped.field, remapped.code) not in seen:
+            seen.add((remapped.field, remapped.code))
+            kept.append(remapped)
+    return kept
+
+
 def _buyer(delegation: Delegation, member: AttendeeData) -> BuyerData:
     if delegation.billing == DelegationBilling.EACH_PAYS:
+        # The member pays: the order is addressed to them by name. A name
+        # composed of two long ones may pass the order's column by a character
+        # or so; it is fitted rather than refused, as nobody typed it (the
+        # badge name, which is printed, is checked whole).
+        limit = Order._meta.get_field("buyer_name").max_length
         return BuyerData(
-            name=f"{member.given_name} {member.family_name}".strip(),
+            name=f"{member.given_name.strip()} {member.family_name.strip()}"[
+                :limit
+            ].strip(),
             email=member.email,
             organisation=delegation.name,
             language=member.language or delegation.leader_language,
@@ -159,7 +178,7 @@ def add_member(
                 now=now,
             )
         except OrderInvalid as exc:
-            raise OrderInvalid([_remap(error) for error in exc.errors]) from exc
+            raise OrderInvalid(_member_errors(exc.errors)) from exc
         except OrderError as exc:
             raise _remap(exc) from exc
         Attendee.objects.filter(order=order).update(delegation=delegation)

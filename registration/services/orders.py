@@ -26,6 +26,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from registration.columns import check_columns, text_problems
 from registration.models import (
     LIVE_ORDER_STATUSES,
     ORDER_TRANSITIONS,
@@ -118,6 +119,65 @@ class AttendeeData:
     youth: YouthData | None = None
 
 
+# The texts of an order and the columns they go to; registration/columns.py
+# checks each against its column before anything is written.
+BUYER_COLUMNS = {
+    "name": "buyer_name",
+    "email": "buyer_email",
+    "organisation": "buyer_organisation",
+    "phone": "buyer_phone",
+    "address": "buyer_address",
+    "tax_id": "buyer_tax_id",
+}
+ATTENDEE_TEXT_FIELDS = (
+    "badge_name",
+    "badge_name_latin",
+    "given_name",
+    "family_name",
+    "email",
+    "organisation",
+    "city",
+)
+YOUTH_TEXT_FIELDS = ("guardian_name", "guardian_email", "guardian_phone")
+
+
+def _column_errors(model, values: dict, *, columns=None, prefix="") -> list[OrderError]:
+    return [
+        OrderError(error.message, code=error.code, field=path)
+        for path, error in check_columns(model, values, columns=columns, prefix=prefix)
+    ]
+
+
+def _texts(data, names) -> dict[str, str]:
+    return {name: str(getattr(data, name) or "").strip() for name in names}
+
+
+def badge_name_of(badge_name: str, given_name: str, family_name: str) -> str:
+    """The name printed: as typed, else composed from the given and family names."""
+    return badge_name.strip() or default_badge_name(given_name, family_name)
+
+
+def _composed_badge_name_error(values: dict[str, str], *, path: str):
+    """A badge name composed from two long names may not fit its column: the
+    person is asked for the name to print rather than given a cut one."""
+    if values["badge_name"]:
+        return None
+    composed = badge_name_of("", values["given_name"], values["family_name"])
+    limit = Attendee._meta.get_field("badge_name").max_length
+    if len(composed) <= limit:
+        return None
+    return OrderError(
+        _(
+            "Name on badge: the given and family names together have %(count)d "
+            "characters, and a badge takes at most %(limit)d; enter the name as it "
+            "should be printed."
+        )
+        % {"count": len(composed), "limit": limit},
+        code="max_length",
+        field=f"{path}badge_name",
+    )
+
+
 @dataclass
 class _Plan:
     """A validated request, ready to be written."""
@@ -199,10 +259,8 @@ def _check_answer(
         )
     if kind == QuestionKind.COUNTRY and text.upper() not in dict(countries):
         return "", OrderError(_("Choose a country."), code="invalid_choice", field=path)
-    if len(text) > 5000:
-        return "", OrderError(
-            _("This answer is too long."), code="max_length", field=path
-        )
+    if problems := text_problems(Answer._meta.get_field("value"), text):
+        return "", OrderError(problems[0].message, code=problems[0].code, field=path)
     return (text.upper() if kind == QuestionKind.COUNTRY else text), None
 
 
@@ -253,6 +311,12 @@ def _validate(
         errors.append(
             OrderError(_("Enter your name."), code="required", field="buyer.name")
         )
+    errors += _column_errors(
+        Order,
+        _texts(buyer, BUYER_COLUMNS),
+        columns=BUYER_COLUMNS,
+        prefix="buyer.",
+    )
     if error := _email_error(buyer.email.strip(), path="buyer.email", required=True):
         errors.append(error)
     languages = {code for code, _name in settings.LANGUAGES}
@@ -330,6 +394,16 @@ def _validate(
     youth: list[YouthData | None] = []
     for index, data in enumerate(attendees):
         path = f"attendees.{index}"
+        texts = _texts(data, ATTENDEE_TEXT_FIELDS)
+        errors += _column_errors(Attendee, texts, prefix=f"{path}.")
+        if error := _composed_badge_name_error(texts, path=f"{path}."):
+            errors.append(error)
+        if data.youth is not None:
+            errors += _column_errors(
+                YouthDetails,
+                _texts(data.youth, YOUTH_TEXT_FIELDS),
+                prefix=f"{path}.youth.",
+            )
         ticket_type = ticket_types.get(_pk(data.ticket_type))
         if ticket_type is None or not pricing.is_ticket_type_visible(
             ticket_type, voucher=voucher
@@ -835,7 +909,7 @@ def _write_order(
             Attendee(
                 order=order,
                 ticket_type=line.ticket_type,
-                badge_name=data.badge_name.strip() or default_badge_name(given, family),
+                badge_name=badge_name_of(data.badge_name, given, family),
                 badge_name_latin=data.badge_name_latin.strip(),
                 given_name=given,
                 family_name=family,
@@ -1372,28 +1446,16 @@ def update_attendee(
         errors.append(
             OrderError(_("Choose a country."), code="invalid_choice", field="country")
         )
-    for name, limit in (
-        ("badge_name", 120),
-        ("badge_name_latin", 120),
-        ("given_name", 100),
-        ("family_name", 100),
-        ("organisation", 200),
-        ("city", 100),
-    ):
-        if len(values[name]) > limit:
-            errors.append(
-                OrderError(
-                    _("Use at most %(n)s characters.") % {"n": limit},
-                    code="max_length",
-                    field=name,
-                )
-            )
+    errors += _column_errors(
+        Attendee, {name: values[name] for name in ATTENDEE_TEXT_FIELDS}
+    )
+    if error := _composed_badge_name_error(values, path=""):
+        errors.append(error)
     if errors:
         raise OrderInvalid(errors)
-    if not values["badge_name"]:
-        values["badge_name"] = default_badge_name(
-            values["given_name"], values["family_name"]
-        )
+    values["badge_name"] = badge_name_of(
+        values["badge_name"], values["given_name"], values["family_name"]
+    )
     changed = [
         name
         for name, value in values.items()

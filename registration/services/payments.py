@@ -31,6 +31,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registration.columns import check_columns
 from registration.models import (
     COUNTED_REFUND_STATUSES,
     OPEN_PAYMENT_STATUSES,
@@ -1226,13 +1227,18 @@ def _billing_errors(billing: BillingData) -> list[PaymentError]:
                     field="billing.email",
                 )
             )
-    for name, limit in (("name", 200), ("tax_id", 60), ("po_number", 60)):
-        if len(getattr(billing, name).strip()) > limit:
-            errors.append(
-                PaymentError(
-                    _("This is too long."), code="max_length", field=f"billing.{name}"
-                )
-            )
+    # The same columns hold a delegation's billing details (billing_name, ...).
+    errors += [
+        PaymentError(error.message, code=error.code, field=path)
+        for path, error in check_columns(
+            BillingDetails,
+            {
+                name: getattr(billing, name).strip()
+                for name in ("name", "address", "tax_id", "po_number", "email")
+            },
+            prefix="billing.",
+        )
+    ]
     return errors
 
 

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from registration.airports import airport_zone, find_airport, normalise_code
+from registration.columns import check_columns
 from registration.models import (
     Attendee,
     Delegation,
@@ -67,19 +68,20 @@ class TravelInvalid(TravelError):
 
 
 LEGS = ("arrival", "departure")
-TEXT_LIMITS = {
-    "carrier": 60,
-    "number": 20,
-    "lodging_name": 200,
-    "room_sharing_with": 200,
-    "notes": 2000,
-}
 TRUE_VALUES = {True, "on", "true", "True", "1", "yes"}
 
 
 def _text(data: Mapping[str, Any], name: str) -> str:
     value = data.get(name)
     return "" if value is None else str(value).strip()
+
+
+def _column_errors(values: dict[str, str]) -> list[TravelError]:
+    """The travel plan's texts its columns cannot take (registration/columns.py)."""
+    return [
+        TravelError(error.message, code=error.code, field=path)
+        for path, error in check_columns(TravelPlan, values)
+    ]
 
 
 def _flag(data: Mapping[str, Any], name: str) -> bool:
@@ -124,15 +126,9 @@ def _leg(data: Mapping[str, Any], leg: str, errors: list[TravelError]) -> dict:
         f"{leg}_carrier": _text(data, f"{leg}_carrier"),
         f"{leg}_number": _text(data, f"{leg}_number").upper(),
     }
-    for part in ("carrier", "number"):
-        if len(result[f"{leg}_{part}"]) > TEXT_LIMITS[part]:
-            errors.append(
-                TravelError(
-                    _("Use at most %(n)s characters.") % {"n": TEXT_LIMITS[part]},
-                    code="max_length",
-                    field=f"{leg}_{part}",
-                )
-            )
+    errors += _column_errors(
+        {name: result[name] for name in (f"{leg}_carrier", f"{leg}_number")}
+    )
     if not (raw_date or raw_time or code):
         return result
     zone = None
@@ -240,14 +236,9 @@ def save_travel_plan(
     values["lodging_kind"] = lodging_kind
     for name in ("lodging_name", "room_sharing_with", "notes"):
         values[name] = _text(data, name)
-        if len(values[name]) > TEXT_LIMITS[name]:
-            errors.append(
-                TravelError(
-                    _("Use at most %(n)s characters.") % {"n": TEXT_LIMITS[name]},
-                    code="max_length",
-                    field=name,
-                )
-            )
+    errors += _column_errors(
+        {name: values[name] for name in ("lodging_name", "room_sharing_with", "notes")}
+    )
     if errors:
         raise TravelInvalid(errors)
     values["pickup_needed"] = _flag(data, "pickup_needed")

@@ -14,6 +14,9 @@ from registration.selectors import get_event_sales
 from registration.services.errors import WaitingListError
 from registration.services.waiting_list import find_offer, join_waiting_list
 
+# The texts of the form, stored as the entry's columns of the same names.
+TEXT_FIELDS = ("name", "email")
+
 
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -26,8 +29,7 @@ def join(request, slug: str):
     ]
     values = {
         "ticket_type": request.POST.get("ticket_type") or request.GET.get("ticket", ""),
-        "name": request.POST.get("name", "").strip(),
-        "email": request.POST.get("email", "").strip(),
+        **{name: request.POST.get(name, "").strip() for name in TEXT_FIELDS},
         "quantity": request.POST.get("quantity", "1"),
     }
     context = {"event": event, "sold_out": sold_out, "values": values, "errors": {}}
