@@ -31,6 +31,8 @@ import datetime
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
+from import_export.widgets import NumberWidget
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
 # Written as they are: a spreadsheet reads them as values, never as formulas.
@@ -86,19 +88,13 @@ def csv_lines(rows: Iterable[Iterable], *, excel_mark: bool = False) -> Iterator
         yield ("\ufeff" + line) if excel_mark and number == 0 else line
 
 
-def xlsx_row(sheet, values: Iterable) -> list:
-    """Cells for `sheet.append` (openpyxl, write-only sheet), every text neutralised
-    and stored as text: openpyxl would store a string starting with "=" as a
-    formula."""
-    from openpyxl.cell import WriteOnlyCell
+def xlsx_row(values: Iterable) -> list:
+    """A row for openpyxl's `sheet.append`, every text neutralised.
 
-    cells = []
-    for value in safe_row(values):
-        cell = WriteOnlyCell(sheet, value)
-        if isinstance(value, str):
-            cell.data_type = "s"
-        cells.append(cell)
-    return cells
+    openpyxl stores a string that starts with "=" as a formula; after
+    `neutralise_formula` no text does, so every text is stored as text.
+    """
+    return safe_row(values)
 
 
 class FormulaSafeExport:
@@ -109,8 +105,6 @@ class FormulaSafeExport:
     """
 
     def export_field(self, field, instance, **kwargs):
-        from import_export.widgets import NumberWidget
-
         if isinstance(field.widget, NumberWidget):
             kwargs["force_native_type"] = True
         return neutralise_formula(super().export_field(field, instance, **kwargs))

@@ -269,7 +269,7 @@ def _write_xlsx(job: ExportJob, columns: list[str]) -> bytes:
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=str(ExportKind(job.kind).label)[:31])
-    sheet.append(spreadsheets.xlsx_row(sheet, headers(job.kind, columns)))
+    sheet.append(spreadsheets.xlsx_row(headers(job.kind, columns)))
     queryset = export_queryset(
         job.kind, job.event, ExportFilters.from_json(job.filters)
     )
@@ -277,7 +277,7 @@ def _write_xlsx(job: ExportJob, columns: list[str]) -> bytes:
     ExportJob.objects.filter(pk=job.pk).update(total=job.total)
     done = 0
     for row in iter_rows(job.kind, queryset, columns):
-        sheet.append(spreadsheets.xlsx_row(sheet, row))
+        sheet.append(spreadsheets.xlsx_row(row))
         done += 1
         if done % PROGRESS_EVERY == 0:
             ExportJob.objects.filter(pk=job.pk).update(done=done)

@@ -514,7 +514,7 @@ def test_member_and_voucher_files_in_our_format_import_as_typed():
     book = Workbook(write_only=True)
     sheet = book.create_sheet()
     for row in (["code", "kind", "value", "note"], ["SAVE10", "percent", 10, "-note"]):
-        sheet.append(spreadsheets.xlsx_row(sheet, row))
+        sheet.append(spreadsheets.xlsx_row(row))
     buffer = io.BytesIO()
     book.save(buffer)
     dataset = imports.read_dataset(buffer.getvalue(), file_name="vouchers.xlsx")
