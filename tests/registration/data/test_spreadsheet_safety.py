@@ -30,14 +30,20 @@ from cms.models import StandardPage
 from registration import admin_reports, selectors, spreadsheets
 from registration.models import (
     Answer,
+    Attendee,
+    Delegation,
     Exchange,
     ExportKind,
     LodgingKind,
     MemberOrganisation,
+    Order,
     Partnership,
     QuestionKind,
     QuestionReport,
+    TicketType,
+    TravelPlan,
     Voucher,
+    YouthDetails,
 )
 from registration.services import exports, imports
 from registration.services.network_import import import_network_file
@@ -102,6 +108,15 @@ def cells_of(response) -> list:
 # --- Data that starts with every trigger ------------------------------------------------
 
 
+def fit(model, **values) -> dict:
+    """`values`, each text cut to its column's length (PostgreSQL refuses more)."""
+    fitted = {}
+    for name, value in values.items():
+        limit = getattr(model._meta.get_field(name), "max_length", None)
+        fitted[name] = value[:limit] if isinstance(value, str) and limit else value
+    return fitted
+
+
 def seed_hostile_data():
     event = EventFactory(slug="hostile")
     diet = QuestionFactory(
@@ -117,63 +132,90 @@ def seed_hostile_data():
         event=event, label="Shirt", report_as=QuestionReport.T_SHIRT_SIZE
     )
     for number, text in enumerate(PAYLOADS):
-        member = MemberOrganisation.objects.create(name=text, code=f"MEMBER{number}")
-        voucher = Voucher.objects.create(event=event, code=text, value=Decimal("10"))
-        order = OrderFactory(
-            event=event,
-            buyer_name=text,
-            buyer_organisation=text,
-            buyer_phone=text,
-            voucher=voucher,
-            member_organisation=member,
-            total=Decimal("120.00"),
+        member = MemberOrganisation.objects.create(
+            **fit(MemberOrganisation, name=text, code=f"MEMBER{number}")
         )
-        delegation = DelegationFactory(event=event, name=text)
+        voucher = Voucher.objects.create(
+            **fit(Voucher, event=event, code=text, value=Decimal("10"))
+        )
+        order = OrderFactory(
+            **fit(
+                Order,
+                event=event,
+                buyer_name=text,
+                buyer_organisation=text,
+                buyer_phone=text,
+                voucher=voucher,
+                member_organisation=member,
+                total=Decimal("120.00"),
+            )
+        )
+        delegation = DelegationFactory(**fit(Delegation, event=event, name=text))
         attendee = AttendeeFactory(
-            order=order,
-            ticket_type=TicketTypeFactory(event=event, name=text),
-            given_name=text,
-            family_name=text,
-            badge_name=text,
-            badge_name_latin=text,
-            organisation=text,
-            city=text,
-            delegation=delegation,
-            price=Decimal("120.00"),
+            **fit(
+                Attendee,
+                order=order,
+                ticket_type=TicketTypeFactory(
+                    **fit(TicketType, event=event, name=text)
+                ),
+                given_name=text,
+                family_name=text,
+                badge_name=text,
+                badge_name_latin=text,
+                organisation=text,
+                city=text,
+                delegation=delegation,
+                price=Decimal("120.00"),
+            )
         )
         for question in (diet, access, shirt):
             Answer.objects.create(attendee=attendee, question=question, value=text)
         YouthDetailsFactory(
-            attendee=attendee,
-            guardian_name=text,
-            guardian_phone=text,
-            medical_notes=text,
-            emergency_contact_name=text,
-            emergency_contact_phone=text,
+            **fit(
+                YouthDetails,
+                attendee=attendee,
+                guardian_name=text,
+                guardian_phone=text,
+                medical_notes=text,
+                emergency_contact_name=text,
+                emergency_contact_phone=text,
+            )
         )
         TravelPlanFactory(
-            attendee=attendee,
-            arrival_at=datetime(2027, 6, 10, 13, number, tzinfo=UTC),
-            arrival_airport="IAD",
-            arrival_carrier=text,
-            arrival_number=text,
-            departure_at=datetime(2027, 6, 14, 9, number, tzinfo=UTC),
-            departure_airport="IAD",
-            departure_carrier=text,
-            departure_number=text,
-            lodging_kind=LodgingKind.HOTEL,
-            lodging_name=text,
-            room_sharing_with=text,
+            **fit(
+                TravelPlan,
+                attendee=attendee,
+                arrival_at=datetime(2027, 6, 10, 13, number, tzinfo=UTC),
+                arrival_airport="IAD",
+                arrival_carrier=text,
+                arrival_number=text,
+                departure_at=datetime(2027, 6, 14, 9, number, tzinfo=UTC),
+                departure_airport="IAD",
+                departure_carrier=text,
+                departure_number=text,
+                lodging_kind=LodgingKind.HOTEL,
+                lodging_name=text,
+                room_sharing_with=text,
+            )
         )
         partnership = PartnershipFactory(
-            local_name=text,
-            local_region=text,
-            partner_name=text,
-            signed_by=text,
-            description=text,
+            **fit(
+                Partnership,
+                local_name=text,
+                local_region=text,
+                partner_name=text,
+                signed_by=text,
+                description=text,
+            )
         )
         ExchangeFactory(
-            partnership=partnership, title=text, summary=text, outcomes=text
+            **fit(
+                Exchange,
+                partnership=partnership,
+                title=text,
+                summary=text,
+                outcomes=text,
+            )
         )
         # Wagtail's site history labels an entry with the object's name.
         log(delegation, "wagtail.edit")
