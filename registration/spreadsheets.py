@@ -31,6 +31,7 @@ import datetime
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
+import tablib
 from import_export.widgets import NumberWidget
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -55,12 +56,8 @@ def neutralise_formula(value):
 
 def restore_formula_text(value):
     """The value `neutralise_formula` was given, for a cell read from our own file."""
-    if (
-        isinstance(value, str)
-        and value.startswith(QUOTE)
-        and value[1:2] != ""
-        and value[1:].startswith(FORMULA_TRIGGERS)
-    ):
+    quoted = isinstance(value, str) and value.startswith(QUOTE)
+    if quoted and value[1:].startswith(FORMULA_TRIGGERS):
         return value[1:]
     return value
 
@@ -113,13 +110,10 @@ class FormulaSafeExport:
 def restore_dataset(dataset):
     """A tablib Dataset read from an upload, with `restore_formula_text` applied
     to every header and cell."""
-    import tablib
-
-    restored = tablib.Dataset(
+    return tablib.Dataset(
         *[tuple(restore_formula_text(value) for value in row) for row in dataset],
         headers=[restore_formula_text(header) for header in dataset.headers or []],
     )
-    return restored
 
 
 def neutralise_wagtail_exports() -> None:
