@@ -17,7 +17,6 @@ Registration managers and Finance, not the door, travel or youth teams.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
@@ -35,7 +34,7 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
-from registration import selectors, staff_access
+from registration import selectors, spreadsheets, staff_access
 from registration.models import Event
 from registration.money import format_money
 
@@ -284,10 +283,9 @@ class ReportCsvView(EventReportMixin, View):
             f'attachment; filename="{self.event.slug}-{found.key}.csv"'
         )
         response["Cache-Control"] = "private, no-store"
-        response.write("\ufeff")
-        writer = csv.writer(response)
-        writer.writerow(found.headers)
-        writer.writerows(found.rows)
+        response.writelines(
+            spreadsheets.csv_lines([found.headers, *found.rows], excel_mark=True)
+        )
         return response
 
 

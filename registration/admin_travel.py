@@ -9,7 +9,7 @@ checks its own permission; passport values appear only for holders of
 
 from __future__ import annotations
 
-import csv
+from itertools import chain
 
 from django import forms
 from django.contrib import messages
@@ -27,7 +27,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
-from registration import selectors, staff_access
+from registration import selectors, spreadsheets, staff_access
 from registration.airports import airport_zone
 from registration.models import (
     Attendee,
@@ -415,20 +415,11 @@ class TravelPlanViewSet(ViewSet):
 # --- Manifests and rooming list ------------------------------------------------------------
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def stream_csv(filename: str, header: list[str], rows) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def lines():
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        spreadsheets.csv_lines(chain([header], rows)),
+        content_type="text/csv; charset=utf-8",
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

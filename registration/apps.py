@@ -14,3 +14,8 @@ class RegistrationConfig(AppConfig):
 
         # Before any URL module is imported: the API's addresses use `<id:…>`.
         register_converter(IdConverter, "id")
+
+        from registration.spreadsheets import neutralise_wagtail_exports
+
+        # Wagtail's own CSV downloads write text as it is; see spreadsheets.py.
+        neutralise_wagtail_exports()

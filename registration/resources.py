@@ -6,6 +6,9 @@ check boxes, the CSV stream and the XLSX job both write them through
 are offered and written only for staff holding `registration.view_youthdetails`
 (services/exports.py checks; DESIGN invariant 7).
 
+Every Resource is a `FormulaSafeExport` (registration/spreadsheets.py): what
+it exports is safe to open in a spreadsheet, and number columns stay numbers.
+
 Imports (member organisations, vouchers, delegation members) read CSV or XLSX
 through these Resources; services/imports.py runs them as a dry run first and
 for real only when confirmed.
@@ -29,6 +32,7 @@ from registration.models import (
     TicketType,
     Voucher,
 )
+from registration.spreadsheets import FormulaSafeExport
 
 # --- Export: attendees and orders ------------------------------------------------
 
@@ -37,7 +41,7 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
-class AttendeeExportResource(resources.Resource):
+class AttendeeExportResource(FormulaSafeExport, resources.Resource):
     """One row per attendee; expects the queryset of services/exports.py (prefetched)."""
 
     order_code = Field(attribute="order__code", column_name=gettext_lazy("Order"))
@@ -64,7 +68,11 @@ class AttendeeExportResource(resources.Resource):
     delegation = Field(
         attribute="delegation__name", column_name=gettext_lazy("Delegation")
     )
-    price = Field(attribute="price", column_name=gettext_lazy("Ticket price"))
+    price = Field(
+        attribute="price",
+        column_name=gettext_lazy("Ticket price"),
+        widget=widgets.DecimalWidget(),
+    )
     extras = Field(column_name=gettext_lazy("Extras"))
     answers = Field(column_name=gettext_lazy("Answers"))
     consent = Field(column_name=gettext_lazy("Guardian consent"))
@@ -142,7 +150,7 @@ SENSITIVE_ATTENDEE_COLUMNS = frozenset(
 )
 
 
-class OrderExportResource(resources.Resource):
+class OrderExportResource(FormulaSafeExport, resources.Resource):
     """One row per order; expects the queryset of services/exports.py (annotated)."""
 
     code = Field(attribute="code", column_name=gettext_lazy("Order"))
@@ -157,9 +165,15 @@ class OrderExportResource(resources.Resource):
     buyer_phone = Field(attribute="buyer_phone", column_name=gettext_lazy("Phone"))
     payment_method = Field(column_name=gettext_lazy("Payment method"))
     attendee_count = Field(
-        attribute="attendee_count", column_name=gettext_lazy("Attendees")
+        attribute="attendee_count",
+        column_name=gettext_lazy("Attendees"),
+        widget=widgets.IntegerWidget(),
     )
-    total = Field(attribute="total", column_name=gettext_lazy("Total"))
+    total = Field(
+        attribute="total",
+        column_name=gettext_lazy("Total"),
+        widget=widgets.DecimalWidget(),
+    )
     currency = Field(attribute="currency", column_name=gettext_lazy("Currency"))
     voucher = Field(attribute="voucher__code", column_name=gettext_lazy("Voucher"))
     member_organisation = Field(
@@ -265,7 +279,9 @@ class CheckManyToManyFirst:
 # --- Import: member organisations ------------------------------------------------
 
 
-class MemberOrganisationResource(CheckManyToManyFirst, resources.ModelResource):
+class MemberOrganisationResource(
+    FormulaSafeExport, CheckManyToManyFirst, resources.ModelResource
+):
     """The member roster: `code` identifies a row (any case), so a re-import updates."""
 
     name = Field(attribute="name", column_name="name")
@@ -303,7 +319,7 @@ class MemberOrganisationResource(CheckManyToManyFirst, resources.ModelResource):
 # --- Import: vouchers ------------------------------------------------------------
 
 
-class VoucherResource(CheckManyToManyFirst, resources.ModelResource):
+class VoucherResource(FormulaSafeExport, CheckManyToManyFirst, resources.ModelResource):
     """An event's vouchers: `code` identifies a row within the event (any case)."""
 
     code = Field(attribute="code", column_name="code")
@@ -369,7 +385,7 @@ class VoucherResource(CheckManyToManyFirst, resources.ModelResource):
 # --- Import: delegation members -------------------------------------------------
 
 
-class DelegationMemberResource(resources.Resource):
+class DelegationMemberResource(FormulaSafeExport, resources.Resource):
     """The columns of a delegation's member list; services/imports.py turns each row
     into an attendee of one order placed through services/orders.py.
 

@@ -29,6 +29,7 @@ from registration.models import (
     PartnershipStatus,
     Programme,
 )
+from registration.spreadsheets import FormulaSafeExport
 
 
 class CountryWidget(widgets.Widget):
@@ -124,7 +125,7 @@ class ProgrammesWidget(widgets.ManyToManyWidget):
         return Programme.objects.filter(pk__in=[p.pk for p in found.values()])
 
 
-class NetworkResource(resources.ModelResource):
+class NetworkResource(FormulaSafeExport, resources.ModelResource):
     """Shared behaviour: all errors of a row at once, each under its field."""
 
     def before_import_row(self, row, **kwargs):

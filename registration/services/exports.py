@@ -5,11 +5,12 @@ columns are allowed only to staff holding `registration.view_youthdetails`:
 `allowed_columns` drops them for everyone else, so neither the form, the CSV
 stream nor the job can carry them (DESIGN invariant 7). A job checks its
 requester's permission again when it runs, in case it was taken away.
+Every cell goes through registration/spreadsheets.py (formula text neutralised,
+numbers kept as numbers).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import secrets
@@ -17,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from itertools import chain
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -24,7 +26,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registration import staff_access
+from registration import spreadsheets, staff_access
 from registration.models import (
     LIVE_ORDER_STATUSES,
     Attendee,
@@ -148,13 +150,6 @@ def headers(kind: str, columns: list[str]) -> list[str]:
     return RESOURCES[kind]().get_export_headers(selected_fields=columns)
 
 
-class _Echo:
-    """A file-like object whose write returns what was written, for csv.writer."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def stream_csv(
     kind: str, event: Event, *, columns: list[str], filters: ExportFilters, user
 ) -> Iterator[str]:
@@ -169,11 +164,11 @@ def stream_csv(
         event=event,
         data={"kind": kind, "format": "csv", "columns": columns},
     )
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(headers(kind, columns))
     queryset = export_queryset(kind, event, filters)
-    for row in iter_rows(kind, queryset, columns):
-        yield writer.writerow([_csv_value(value) for value in row])
+    yield from spreadsheets.csv_lines(
+        chain([headers(kind, columns)], iter_rows(kind, queryset, columns)),
+        excel_mark=True,
+    )
 
 
 # --- XLSX jobs ---------------------------------------------------------------------
@@ -274,7 +269,7 @@ def _write_xlsx(job: ExportJob, columns: list[str]) -> bytes:
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=str(ExportKind(job.kind).label)[:31])
-    sheet.append(headers(job.kind, columns))
+    sheet.append(spreadsheets.xlsx_row(headers(job.kind, columns)))
     queryset = export_queryset(
         job.kind, job.event, ExportFilters.from_json(job.filters)
     )
@@ -282,7 +277,7 @@ def _write_xlsx(job: ExportJob, columns: list[str]) -> bytes:
     ExportJob.objects.filter(pk=job.pk).update(total=job.total)
     done = 0
     for row in iter_rows(job.kind, queryset, columns):
-        sheet.append([_xlsx_value(value) for value in row])
+        sheet.append(spreadsheets.xlsx_row(row))
         done += 1
         if done % PROGRESS_EVERY == 0:
             ExportJob.objects.filter(pk=job.pk).update(done=done)
@@ -290,21 +285,6 @@ def _write_xlsx(job: ExportJob, columns: list[str]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def _csv_value(value):
-    # A cell starting with = + - @ is read as a formula by spreadsheet programs
-    # (CSV injection); names and answers come from the public.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
-def _xlsx_value(value):
-    # openpyxl writes a string starting with "=" as a formula.
-    if isinstance(value, str) and value.startswith("="):
-        return "'" + value
-    return value
 
 
 def requeue_export_jobs(*, now: datetime | None = None) -> int:

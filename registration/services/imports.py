@@ -39,6 +39,7 @@ from registration.services.orders import (
     YouthData,
     place_order,
 )
+from registration.spreadsheets import restore_dataset
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,8 @@ def read_dataset(content: bytes, *, file_name: str) -> tablib.Dataset:
             code="unreadable",
             field="file",
         ) from exc
+    # Our own exports quote a text that a spreadsheet would run; read it back as typed.
+    dataset = restore_dataset(dataset)
     if not dataset.headers or not any(dataset.headers):
         raise ImportFileError(
             _("The first row must hold the column names."),

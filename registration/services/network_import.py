@@ -17,6 +17,7 @@ from import_export.results import RowResult
 
 from registration.resources_network import ExchangeResource, PartnershipResource
 from registration.services.errors import RegistrationError
+from registration.spreadsheets import restore_dataset
 
 RESOURCES = {"partnerships": PartnershipResource, "exchanges": ExchangeResource}
 FORMATS = {".csv": "csv", ".xlsx": "xlsx"}
@@ -93,6 +94,8 @@ def read_dataset(content: bytes, filename: str) -> tablib.Dataset:
             _("The file could not be read as a table: %(reason)s") % {"reason": error},
             field="file",
         ) from error
+    # Our own exports quote a text that a spreadsheet would run; read it back as typed.
+    dataset = restore_dataset(dataset)
     if not dataset.headers or dataset.height == 0:
         raise ImportFileError(
             _("The file has no data rows under its header row."),
