@@ -89,9 +89,16 @@ def xlsx_row(values: Iterable) -> list:
     """A row for openpyxl's `sheet.append`, every text neutralised.
 
     openpyxl stores a string that starts with "=" as a formula; after
-    `neutralise_formula` no text does, so every text is stored as text.
+    `neutralise_formula` no text does, so every text is stored as text. Control
+    characters XML cannot hold (a vertical tab pasted into an answer) are
+    dropped: openpyxl refuses them, and one such cell would fail the whole file.
     """
-    return safe_row(values)
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return [
+        ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+        for value in safe_row(values)
+    ]
 
 
 class FormulaSafeExport:

@@ -452,6 +452,27 @@ def test_order_xlsx_keeps_totals_as_numbers(django_capture_on_commit_callbacks):
     ]
 
 
+def test_an_xlsx_export_survives_control_characters_xml_cannot_hold(
+    django_capture_on_commit_callbacks,
+):
+    superuser = UserFactory(username="root", is_staff=True, is_superuser=True)
+    order = OrderFactory(buyer_name="Ana\x0bPérez\x1f")
+    AttendeeFactory(order=order)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = exports.start_export_job(
+            ExportKind.ORDERS,
+            order.event,
+            columns=["buyer_name"],
+            filters=exports.ExportFilters(),
+            by=superuser,
+        )
+    job.refresh_from_db()
+    assert job.status == "done"
+    with job.file.open("rb") as handle:
+        sheet = load_workbook(io.BytesIO(handle.read())).active
+    assert list(sheet.iter_rows(min_row=2, values_only=True)) == [("AnaPérez",)]
+
+
 def test_every_resource_and_writer_goes_through_spreadsheets():
     import registration.resources
     import registration.resources_network  # noqa: F401
