@@ -298,3 +298,69 @@ def test_blocking_needs_the_csrf_token(fake_stripe, client, manager):
 
     assert response.status_code == 403
     assert Order.objects.get(pk=order.pk).tickets_blocked is False
+
+
+def test_every_flag_filter_finds_exactly_the_orders_its_annotation_marks(
+    fake_stripe, client
+):
+    """Walks every OrderFlag: the Orders filter (order_flag_q) and the row
+    annotation agree, and each has a label for the filter's choices."""
+    from registration.admin_orders import FLAG_CHOICES
+
+    disputed, payment = paid_order(fake_stripe, client)
+    dispute = fake_stripe.open_dispute(payment.stripe_payment_intent_id)
+    dispute_event(fake_stripe, client, "charge.dispute.created", dispute)
+    won, payment = paid_order(fake_stripe, client)
+    dispute = fake_stripe.open_dispute(payment.stripe_payment_intent_id)
+    fake_stripe.move_dispute(dispute["id"], status="won")
+    dispute_event(fake_stripe, client, "charge.dispute.created", dispute)
+    lost_canceled, payment = paid_order(fake_stripe, client)
+    dispute = fake_stripe.open_dispute(payment.stripe_payment_intent_id)
+    fake_stripe.move_dispute(dispute["id"], status="lost")
+    dispute_event(fake_stripe, client, "charge.dispute.created", dispute)
+    Order.objects.filter(pk=lost_canceled.pk).update(status=OrderStatus.CANCELED)
+    mismatched = make_order()
+    Payment.objects.create(
+        order=mismatched,
+        provider="stripe",
+        status=PaymentStatus.SUCCEEDED,
+        amount=mismatched.total,
+        currency="USD",
+        charged_amount=mismatched.total - 1,
+        charged_currency="USD",
+    )
+    plain = make_order()
+
+    assert [value for value, _label in FLAG_CHOICES] == [
+        "any",
+        *selectors.OrderFlag,
+    ]
+    rows = list(selectors.staff_order_list())
+    for flag in selectors.OrderFlag:
+        assert flag in selectors.ORDER_FLAG_LABELS
+        annotated = sorted(o.code for o in rows if flag in selectors.order_flags(o))
+        assert flagged_codes(flag) == annotated, flag
+    assert flagged_codes("payment_disputed") == [disputed.code]
+    assert flagged_codes("amount_mismatch") == [mismatched.code]
+    assert plain.code not in Order.objects.filter(selectors.order_flag_q()).values_list(
+        "code", flat=True
+    )
+    assert won.code not in flagged_codes("payment_disputed")
+
+
+def test_every_door_answer_has_a_message_and_a_check_in_app_string():
+    """Walks CheckInResult: the scan's message and the app's translated label."""
+    from django.conf import settings
+
+    from registration.services.checkin import _message
+
+    app = (settings.BASE_DIR / "templates" / "checkin" / "app.html").read_text()
+    door = CheckInList(name="Main door")
+    for code in CheckInResult.values:
+        if code in {CheckInResult.OK, CheckInResult.WRONG_EVENT}:
+            continue  # they name the scanned person or their event
+        assert _message(
+            code, checkin_list=door, attendee=None, type="entry", previous=None
+        )
+    for code in CheckInResult.values:
+        assert f'<data value="{code}">' in app, code
