@@ -178,6 +178,9 @@ def test_the_orders_screen_and_the_dashboard_show_the_dispute(
     assert "Payment disputed (fraudulent, Needs a response)" in detail
 
     client.force_login(superuser)
+    record = client.get(reverse("payment_records:inspect", args=[payment.pk]))
+    assert record.status_code == 200
+    assert "Needs a response" in record.content.decode()
     dashboard = client.get(reverse("wagtailadmin_home")).content.decode()
     link = (
         f"{reverse('orders:index')}?event={order.event_id}&amp;flagged=payment_disputed"
