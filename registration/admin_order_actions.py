@@ -7,6 +7,8 @@ performed by a service that writes the ActivityLog.
 - Extend hold (`orders:extend_hold`): services/orders.extend_order_hold.
 - Cancel (`orders:cancel`): services/payments.cancel_order_with_refund, which
   credits an issued invoice and, when the user may refund and asks, refunds.
+- Block / unblock tickets (`orders:block_tickets`, `orders:unblock_tickets`):
+  services/orders.set_tickets_blocked; the door then answers `blocked`.
 - Edit an attendee (`orders:edit_attendee`): services/orders.update_attendee.
 
 Approve, decline and admit-before-payment live in admin_orders.py; refunds
@@ -342,6 +344,97 @@ class CancelOrderView(OrderActionView):
                 ),
             }
         return _("Order %(code)s is canceled.") % {"code": self.order.code}
+
+
+class BlockTicketsForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Kept in the log, e.g. the dispute's reason."),
+    )
+
+
+class BlockTicketsView(OrderActionView):
+    page_title = gettext_lazy("Block tickets")
+    form_class = BlockTicketsForm
+    submit_label = gettext_lazy("Yes, block the tickets")
+    submit_class = "button no"
+
+    def has_permission(self, user) -> bool:
+        return staff_access.can_manage_orders(user)
+
+    def refusal(self) -> str:
+        if self.order.tickets_blocked:
+            return _("The tickets of this order are blocked already.")
+        if self.order.status == OrderStatus.CANCELED:
+            return _("A canceled order's tickets are refused at the door already.")
+        return ""
+
+    def explanation(self) -> list[str]:
+        lines = [
+            _(
+                "Every door refuses the badges of this order with “blocked” (devices "
+                "working offline learn it at their next sync). The order, its "
+                "payments and its invoice stay as they are; you can unblock later."
+            )
+        ]
+        disputed = self.order.payments.filter(disputed_at__isnull=False).first()
+        if disputed is not None:
+            lines.append(
+                _("A payment of this order is disputed (%(reason)s).")
+                % {"reason": (disputed.dispute_reason or "-").replace("_", " ")}
+            )
+        return lines
+
+    def perform(self, form) -> str:
+        order_service.set_tickets_blocked(
+            self.order,
+            blocked=True,
+            by=self.request.user,
+            reason=form.cleaned_data["reason"],
+        )
+        return _("The tickets of order %(code)s are blocked.") % {
+            "code": self.order.code
+        }
+
+
+class UnblockTicketsForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Kept in the log."),
+    )
+
+
+class UnblockTicketsView(OrderActionView):
+    page_title = gettext_lazy("Unblock tickets")
+    form_class = UnblockTicketsForm
+    submit_label = gettext_lazy("Yes, unblock the tickets")
+
+    def has_permission(self, user) -> bool:
+        return staff_access.can_manage_orders(user)
+
+    def refusal(self) -> str:
+        if not self.order.tickets_blocked:
+            return _("The tickets of this order are not blocked.")
+        return ""
+
+    def explanation(self) -> list[str]:
+        return [_("The door admits this order's badges again, as its status allows.")]
+
+    def perform(self, form) -> str:
+        order_service.set_tickets_blocked(
+            self.order,
+            blocked=False,
+            by=self.request.user,
+            reason=form.cleaned_data["reason"],
+        )
+        return _("The tickets of order %(code)s are unblocked.") % {
+            "code": self.order.code
+        }
 
 
 class AttendeeForm(forms.Form):

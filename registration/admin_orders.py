@@ -8,8 +8,8 @@ member organisations and the waiting list, in a "Registration" menu group.
   ActivityLog; the youth details (date of birth, guardian, medical and
   emergency data) appear only to staff holding `registration.view_youthdetails`
   (the "Youth protection" group). Actions (approve, decline, admit before
-  payment here; resend e-mails, mark paid, extend hold, cancel, edit an
-  attendee in admin_order_actions.py) are each confirmed on their own page,
+  payment here; resend e-mails, mark paid, extend hold, cancel, block or
+  unblock the tickets, edit an attendee in admin_order_actions.py) are each confirmed on their own page,
   sent as a POST with CSRF, checked against staff_access.py and performed by
   a service.
 - **Attendees** (admin_badges.py) and **Vouchers** (admin_vouchers.py, with
@@ -105,8 +105,8 @@ class OrderFilterSet(WagtailFilterSet):
         choices=FLAG_CHOICES,
         method="filter_flagged",
         help_text=gettext_lazy(
-            "Consent missing, awaiting approval, invoice overdue or a check-in "
-            "conflict."
+            "Consent missing, awaiting approval, invoice overdue, a check-in "
+            "conflict, a disputed payment or a charged amount that differs."
         ),
     )
 
@@ -126,10 +126,7 @@ class FlagsColumn(Column):
     cell_template_name = "admin_orders/orders/flags_cell.html"
 
     def get_value(self, instance):
-        return [
-            (flag, selectors.ORDER_FLAG_LABELS[flag])
-            for flag in selectors.order_flags(instance)
-        ]
+        return selectors.order_flag_items(instance)
 
 
 def order_action_buttons(order: Order, user, button_class=Button) -> list:
@@ -164,6 +161,10 @@ def order_action_buttons(order: Order, user, button_class=Button) -> list:
             add(_("Extend hold"), "orders:extend_hold", "time", 34)
         if live:
             add(_("Resend e-mails"), "orders:resend", "mail", 35)
+        if order.tickets_blocked:
+            add(_("Unblock tickets"), "orders:unblock_tickets", "lock-open", 37)
+        elif status != OrderStatus.CANCELED:
+            add(_("Block tickets"), "orders:block_tickets", "lock", 37)
         if status != OrderStatus.CANCELED:
             add(_("Cancel order"), "orders:cancel", "bin", 39)
     if staff_access.can_mark_paid(user) and status in {
@@ -218,10 +219,7 @@ class OrderInspectView(OrderActionsMixin, InspectView):
         context.update(
             selectors.staff_order_detail(order, with_youth=show_youth),
             show_youth=show_youth,
-            flags=[
-                selectors.ORDER_FLAG_LABELS[flag]
-                for flag in selectors.order_flags(order)
-            ],
+            flags=selectors.order_flag_items(order),
             actions=self.order_action_buttons(order),
             can_edit_attendees=staff_access.can_edit_attendees(user),
             can_export_personal_data=staff_access.can_export_personal_data(user),
@@ -290,6 +288,7 @@ class OrdersViewSet(ModelViewSet):
         "buyer_phone",
         "payment_method",
         "total",
+        "tickets_blocked",
         "voucher",
         "member_organisation",
         "expires_at",
@@ -327,6 +326,16 @@ class OrdersViewSet(ModelViewSet):
                 name="extend_hold",
             ),
             path("cancel/<int:pk>/", actions.CancelOrderView.as_view(), name="cancel"),
+            path(
+                "block-tickets/<int:pk>/",
+                actions.BlockTicketsView.as_view(),
+                name="block_tickets",
+            ),
+            path(
+                "unblock-tickets/<int:pk>/",
+                actions.UnblockTicketsView.as_view(),
+                name="unblock_tickets",
+            ),
             path(
                 "attendees/<int:attendee_pk>/edit/",
                 actions.EditAttendeeView.as_view(),

@@ -120,6 +120,10 @@ class PaymentViewSet(ReadOnlyViewSet):
         "confirmed_at",
         "disputed_at",
         "dispute_reason",
+        "dispute_status",
+        "dispute_funds_withdrawn",
+        "charged_amount",
+        "charged_currency",
         "problem",
     ]
 

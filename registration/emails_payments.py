@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from registration.models import (
+    CreditNote,
     Invoice,
     InvoiceStatus,
     Order,
@@ -173,7 +174,59 @@ def payment_receipt(payload: dict) -> Email | None:
     )
 
 
+def credit_note_url(note: CreditNote) -> str:
+    """The buyer's link to one credit note's PDF."""
+    from registration.emails import absolute_url
+
+    order = note.invoice.order
+    return absolute_url(
+        "payments:credit_note_pdf",
+        order.code,
+        order.secret,
+        note.pk,
+        language=order.language,
+    )
+
+
+def credit_note_issued(payload: dict) -> Email | None:
+    """A credit note (a partial refund's or a cancellation's), its PDF attached."""
+    from registration.services.payments import credited_amount, render_credit_note_pdf
+
+    note = (
+        CreditNote.objects.select_related(
+            "invoice__order__event", "invoice__order__billing"
+        )
+        .filter(pk=payload["credit_note"])
+        .first()
+    )
+    if note is None:
+        return None
+    invoice = note.invoice
+    email = _email(
+        "credit_note_issued",
+        invoice.order,
+        {
+            "note": note,
+            "invoice": invoice,
+            "amount": format_money(note.amount, note.currency),
+            "credited": format_money(credited_amount(invoice), invoice.currency),
+            "total": format_money(invoice.total, invoice.currency),
+            "credit_note_url": credit_note_url(note),
+        },
+        to=_invoice_to(invoice),
+    )
+    email.attachments.append(
+        (
+            f"credit-note-{note.number}.pdf",
+            render_credit_note_pdf(note),
+            "application/pdf",
+        )
+    )
+    return email
+
+
 BUILDERS = {
+    "credit_note_issued": credit_note_issued,
     "refund_issued": refund_issued,
     "late_payment_refunded": late_payment_refunded,
     "invoice_issued": invoice_issued,

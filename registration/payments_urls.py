@@ -25,4 +25,9 @@ urlpatterns = [
         payments.credit_note,
         name="credit_note",
     ),
+    path(
+        "orders/<str:code>/<str:secret>/credit-notes/<int:note_id>/",
+        payments.credit_note,
+        name="credit_note_pdf",
+    ),
 ]

@@ -24,6 +24,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
 )
 from django.db.models.functions import TruncDate
@@ -33,6 +34,7 @@ from django_countries import countries as country_names
 
 from registration.models import (
     LIVE_ORDER_STATUSES,
+    SETTLED_DISPUTE_STATUSES,
     ActivityLog,
     Answer,
     Attendee,
@@ -40,12 +42,14 @@ from registration.models import (
     CheckIn,
     CheckInResult,
     CheckInType,
+    DisputeStatus,
     Event,
     Extra,
     Invoice,
     InvoiceStatus,
     Order,
     OrderStatus,
+    Payment,
     PaymentStatus,
     RefundStatus,
     TicketType,
@@ -405,13 +409,20 @@ class OrderFlag(StrEnum):
     - `awaiting_approval`: an application waits for a decision;
     - `invoice_overdue`: an issued invoice is unpaid after its due date;
     - `checkin_conflict`: a device admitted an attendee offline whom the server
-      refused on upload (DESIGN invariant 6: reported, never prevented).
+      refused on upload (DESIGN invariant 6: reported, never prevented);
+    - `payment_disputed`: a card payment has a dispute (chargeback or inquiry)
+      that is open, or lost while the order still admits its people (neither
+      canceled nor its tickets blocked); a won or closed one is not flagged;
+    - `amount_mismatch`: Stripe charged another amount or currency than the
+      order's total (the order was not marked paid), unless it is canceled.
     """
 
     CONSENT_MISSING = "consent_missing"
     AWAITING_APPROVAL = "awaiting_approval"
     INVOICE_OVERDUE = "invoice_overdue"
     CHECKIN_CONFLICT = "checkin_conflict"
+    PAYMENT_DISPUTED = "payment_disputed"
+    AMOUNT_MISMATCH = "amount_mismatch"
 
 
 ORDER_FLAG_LABELS = {
@@ -419,11 +430,25 @@ ORDER_FLAG_LABELS = {
     OrderFlag.AWAITING_APPROVAL: _("Awaiting approval"),
     OrderFlag.INVOICE_OVERDUE: _("Invoice overdue"),
     OrderFlag.CHECKIN_CONFLICT: _("Check-in conflict"),
+    OrderFlag.PAYMENT_DISPUTED: _("Payment disputed"),
+    OrderFlag.AMOUNT_MISMATCH: _("Amount charged differs"),
 }
+
+
+def _disputed_payments() -> QuerySet:
+    """Payments with a dispute that is not settled in our favour (or closed)."""
+    return Payment.objects.filter(disputed_at__isnull=False).exclude(
+        dispute_status__in=SETTLED_DISPUTE_STATUSES
+    )
+
+
+def _mismatched_payments() -> QuerySet:
+    return Payment.objects.exclude(charged_currency="")
 
 
 def _order_flag_expressions(now: datetime) -> dict[str, Q | Exists]:
     today = timezone.localdate(now)
+    disputed = _disputed_payments().filter(order=OuterRef("pk"))
     # The cheap column test first: an OR stops at the first true term.
     return {
         OrderFlag.AWAITING_APPROVAL: Q(status=OrderStatus.AWAITING_APPROVAL),
@@ -439,6 +464,16 @@ def _order_flag_expressions(now: datetime) -> dict[str, Q | Exists]:
                 result=CheckInResult.OK
             )
         ),
+        OrderFlag.PAYMENT_DISPUTED: Q(
+            Exists(disputed.exclude(dispute_status=DisputeStatus.LOST))
+        )
+        | (
+            Q(tickets_blocked=False)
+            & ~Q(status=OrderStatus.CANCELED)
+            & Q(Exists(disputed.filter(dispute_status=DisputeStatus.LOST)))
+        ),
+        OrderFlag.AMOUNT_MISMATCH: ~Q(status=OrderStatus.CANCELED)
+        & Q(Exists(_mismatched_payments().filter(order=OuterRef("pk")))),
     }
 
 
@@ -465,6 +500,22 @@ def order_flag_q(flag: str | None = None, *, now: datetime | None = None) -> Q:
             .exclude(result=CheckInResult.OK)
             .values("attendee__order_id")
         ),
+        OrderFlag.PAYMENT_DISPUTED: Q(
+            pk__in=_disputed_payments()
+            .exclude(dispute_status=DisputeStatus.LOST)
+            .values("order_id")
+        )
+        | (
+            Q(
+                tickets_blocked=False,
+                pk__in=_disputed_payments()
+                .filter(dispute_status=DisputeStatus.LOST)
+                .values("order_id"),
+            )
+            & ~Q(status=OrderStatus.CANCELED)
+        ),
+        OrderFlag.AMOUNT_MISMATCH: Q(pk__in=_mismatched_payments().values("order_id"))
+        & ~Q(status=OrderStatus.CANCELED),
     }
     chosen = [conditions[OrderFlag(flag)]] if flag else list(conditions.values())
     condition = chosen[0]
@@ -474,19 +525,64 @@ def order_flag_q(flag: str | None = None, *, now: datetime | None = None) -> Q:
 
 
 def with_order_flags(orders: QuerySet, *, now: datetime | None = None) -> QuerySet:
-    """Annotate `flag_<name>` booleans on each order: one query for the whole page."""
+    """Annotate `flag_<name>` booleans on each order, and what `order_flag_reasons`
+    needs to say why: one query for the whole page."""
     expressions = _order_flag_expressions(now or timezone.now())
     annotations = {}
     for flag, expression in expressions.items():
         if isinstance(expression, Q):
             expression = ExpressionWrapper(expression, output_field=BooleanField())
         annotations[f"flag_{flag}"] = expression
+    disputed = _disputed_payments().filter(order=OuterRef("pk")).order_by("-pk")
+    mismatched = _mismatched_payments().filter(order=OuterRef("pk")).order_by("-pk")
+    annotations.update(
+        flag_dispute_reason=Subquery(disputed.values("dispute_reason")[:1]),
+        flag_dispute_status=Subquery(disputed.values("dispute_status")[:1]),
+        flag_charged_amount=Subquery(mismatched.values("charged_amount")[:1]),
+        flag_charged_currency=Subquery(mismatched.values("charged_currency")[:1]),
+    )
     return orders.annotate(**annotations)
 
 
 def order_flags(order) -> list[str]:
     """The flags of an order annotated by `with_order_flags`, in a fixed order."""
     return [flag for flag in OrderFlag if getattr(order, f"flag_{flag}", False)]
+
+
+def order_flag_reasons(order) -> dict[str, str]:
+    """Why, for the flags that carry a reason (an order from `with_order_flags`):
+    the dispute's reason and status, or what Stripe charged."""
+    reasons = {}
+    if getattr(order, "flag_payment_disputed", False):
+        status = order.flag_dispute_status or ""
+        reason = (order.flag_dispute_reason or "-").replace("_", " ")
+        reasons[OrderFlag.PAYMENT_DISPUTED] = (
+            _("%(reason)s, %(status)s")
+            % {"reason": reason, "status": DisputeStatus(status).label}
+            if status in DisputeStatus.values
+            else reason
+        )
+    if getattr(order, "flag_amount_mismatch", False):
+        currency = order.flag_charged_currency or ""
+        amount = order.flag_charged_amount
+        charged = (
+            format_money(amount, currency)
+            if amount is not None and currency in CURRENCY_DECIMALS
+            else currency
+        )
+        reasons[OrderFlag.AMOUNT_MISMATCH] = _(
+            "Stripe charged %(charged)s; the order total is %(total)s."
+        ) % {"charged": charged, "total": format_money(order.total, order.currency)}
+    return reasons
+
+
+def order_flag_items(order) -> list[tuple[str, str, str]]:
+    """(flag, label, reason or "") of an order from `with_order_flags`."""
+    reasons = order_flag_reasons(order)
+    return [
+        (flag, ORDER_FLAG_LABELS[flag], reasons.get(flag, ""))
+        for flag in order_flags(order)
+    ]
 
 
 def checked_in() -> Exists:
@@ -546,7 +642,9 @@ def staff_order_detail(order: Order, *, with_youth: bool) -> dict:
     )
     payments = list(order.payments.order_by("pk"))
     refunds = list(order.refunds.order_by("pk"))
-    invoice = Invoice.objects.filter(order=order).select_related("credit_note").first()
+    invoice = (
+        Invoice.objects.filter(order=order).prefetch_related("credit_notes").first()
+    )
     types = ContentType.objects.get_for_models(Order, Attendee)
     activity = list(
         ActivityLog.objects.filter(
@@ -656,6 +754,8 @@ class EventReport:
     dietary: list[AnswerCount]
     accessibility: list[AnswerCount]
     t_shirts: list[AnswerCount]
+    # Orders whose card payment is disputed (OrderFlag.PAYMENT_DISPUTED).
+    payments_disputed: int = 0
 
     @property
     def capacity_percent(self) -> int | None:
@@ -859,6 +959,9 @@ def get_event_report(event: Event, *, now: datetime | None = None) -> EventRepor
         dietary=get_answer_counts(event, QuestionReport.DIETARY, now=now),
         accessibility=get_answer_counts(event, QuestionReport.ACCESSIBILITY, now=now),
         t_shirts=get_answer_counts(event, QuestionReport.T_SHIRT_SIZE, now=now),
+        payments_disputed=Order.objects.filter(
+            order_flag_q(OrderFlag.PAYMENT_DISPUTED, now=now), event=event
+        ).count(),
     )
 
 

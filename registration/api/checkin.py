@@ -374,12 +374,13 @@ class Redeem(DeviceView):
     Every scan is logged, refused ones included. Decisions answer `200` with
     `status` `ok` or `error` and a `code`: `unknown_ticket`,
     `already_checked_in` (with `previous`: when and where), `unpaid`,
-    `canceled`, `consent_missing`, `wrong_event`, `not_on_list`,
-    `list_closed`; a revoked device gets `403` with code `revoked`. The same
-    `nonce` from the same device on the same list returns the first answer and
-    writes nothing (on another list it is a `400`). A refusal shows nothing of
-    another event: `wrong_event` has no attendee and names no event, and an
-    attendee id of another event is `unknown_ticket`.
+    `canceled`, `blocked` (staff blocked the order's tickets),
+    `consent_missing`, `wrong_event`, `not_on_list`, `list_closed`; a revoked
+    device gets `403` with code `revoked`. The same `nonce` from the same
+    device on the same list returns the first answer and writes nothing (on
+    another list it is a `400`). A refusal shows nothing of another event:
+    `wrong_event` has no attendee and names no event, and an attendee id of
+    another event is `unknown_ticket`.
     Two devices redeeming one badge at the same moment get exactly one `ok`.
     """
 
@@ -463,7 +464,8 @@ class DeviceLists(DeviceView):
 class SyncList(DeviceView):
     """What a device needs to decide offline for one list: per attendee the
     SHA-256 of the QR secret (never the secret), the card to show, the
-    standing (`ok`, `unpaid`, `canceled`, `consent_missing`, `not_on_list`)
+    standing (`ok`, `unpaid`, `canceled`, `blocked`, `consent_missing`,
+    `not_on_list`)
     and whether the person is inside now. Also records the device as seen."""
 
     @extend_schema(

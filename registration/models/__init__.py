@@ -106,8 +106,10 @@ __all__ += ["CheckIn", "CheckInList", "CheckInResult", "CheckInType", "Device"]
 from registration.models.payments import (  # noqa: E402
     COUNTED_REFUND_STATUSES,
     OPEN_PAYMENT_STATUSES,
+    SETTLED_DISPUTE_STATUSES,
     BillingDetails,
     CreditNote,
+    DisputeStatus,
     DocumentCounter,
     Invoice,
     InvoiceStatus,
@@ -125,8 +127,10 @@ from registration.models.payments import (  # noqa: E402
 __all__ += [
     "COUNTED_REFUND_STATUSES",
     "OPEN_PAYMENT_STATUSES",
+    "SETTLED_DISPUTE_STATUSES",
     "BillingDetails",
     "CreditNote",
+    "DisputeStatus",
     "DocumentCounter",
     "Invoice",
     "InvoiceStatus",

@@ -25,6 +25,7 @@ class CheckInResult(models.TextChoices):
     ALREADY_CHECKED_IN = "already_checked_in", _("Already checked in")
     UNPAID = "unpaid", _("Not paid")
     CANCELED = "canceled", _("Canceled")
+    BLOCKED = "blocked", _("Blocked by staff")
     CONSENT_MISSING = "consent_missing", _("Guardian consent missing")
     WRONG_EVENT = "wrong_event", _("Ticket for another event")
     NOT_ON_LIST = "not_on_list", _("Not on this list")

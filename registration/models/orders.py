@@ -89,6 +89,14 @@ class Order(models.Model):
             "Tickets are issued before the invoice is paid (trusted organisations)."
         ),
     )
+    tickets_blocked = models.BooleanField(
+        _("tickets blocked"),
+        default=False,
+        help_text=_(
+            "Staff stopped the door admitting this order's tickets (a disputed "
+            "payment, a fraud)."
+        ),
+    )
     voucher = models.ForeignKey(
         "registration.Voucher",
         on_delete=models.PROTECT,

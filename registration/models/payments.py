@@ -37,6 +37,23 @@ OPEN_PAYMENT_STATUSES = (
 )
 
 
+class DisputeStatus(models.TextChoices):
+    """Stripe's dispute statuses (a chargeback, or an inquiry: `warning_*`)."""
+
+    WARNING_NEEDS_RESPONSE = "warning_needs_response", _("Inquiry: needs a response")
+    WARNING_UNDER_REVIEW = "warning_under_review", _("Inquiry: under review")
+    WARNING_CLOSED = "warning_closed", _("Inquiry closed")
+    NEEDS_RESPONSE = "needs_response", _("Needs a response")
+    UNDER_REVIEW = "under_review", _("Under review")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
+# Disputes that are over and need nothing more from staff; a lost one does
+# until its order is canceled or its tickets blocked.
+SETTLED_DISPUTE_STATUSES = (DisputeStatus.WON, DisputeStatus.WARNING_CLOSED)
+
+
 class Payment(models.Model):
     """One payment attempt: a Checkout Session, or a bank transfer staff recorded."""
 
@@ -77,6 +94,21 @@ class Payment(models.Model):
     disputed_at = models.DateTimeField(_("disputed at"), null=True, blank=True)
     dispute_id = models.CharField(_("Stripe dispute"), max_length=255, blank=True)
     dispute_reason = models.CharField(_("dispute reason"), max_length=100, blank=True)
+    dispute_status = models.CharField(
+        _("dispute status"), max_length=30, choices=DisputeStatus.choices, blank=True
+    )
+    dispute_funds_withdrawn = models.BooleanField(
+        _("disputed amount withdrawn"),
+        default=False,
+        help_text=_("Stripe has taken the disputed amount back (until reinstated)."),
+    )
+    # Set only when Stripe charged another amount or currency than ours.
+    charged_amount = models.DecimalField(
+        _("amount Stripe charged"), null=True, blank=True, **MONEY
+    )
+    charged_currency = models.CharField(
+        _("currency Stripe charged"), max_length=3, blank=True
+    )
     problem = models.TextField(
         _("needs attention"),
         blank=True,
@@ -105,6 +137,11 @@ class Payment(models.Model):
     @property
     def is_disputed(self) -> bool:
         return self.disputed_at is not None
+
+    @property
+    def amount_mismatch(self) -> bool:
+        """Stripe charged something else than the order's total."""
+        return bool(self.charged_currency)
 
 
 class RefundStatus(models.TextChoices):
@@ -356,12 +393,16 @@ class Invoice(FrozenOnceIssued):
 
 
 class CreditNote(FrozenOnceIssued):
-    """Cancels all or part of an issued invoice; numbered in its own yearly series."""
+    """Cancels all or part of an issued invoice; numbered in its own yearly series.
 
-    invoice = models.OneToOneField(
+    An invoice may have several: one per partial refund, and one when its
+    order is canceled; together they never exceed the invoice's total.
+    """
+
+    invoice = models.ForeignKey(
         Invoice,
         on_delete=models.PROTECT,
-        related_name="credit_note",
+        related_name="credit_notes",
         verbose_name=_("invoice"),
     )
     number = models.CharField(_("number"), max_length=20, unique=True)

@@ -333,6 +333,9 @@ def _message(
         CheckInResult.UNKNOWN_TICKET: _("This code matches no ticket."),
         CheckInResult.UNPAID: _("This order is not paid."),
         CheckInResult.CANCELED: _("This ticket was canceled."),
+        CheckInResult.BLOCKED: _(
+            "This ticket is blocked: send the guest to the help desk."
+        ),
         CheckInResult.CONSENT_MISSING: _(
             "Guardian consent is missing: send the delegate to the help desk."
         ),
@@ -365,6 +368,8 @@ def _decide(
     status = attendee.order.status
     if status == OrderStatus.CANCELED:
         return CheckInResult.CANCELED
+    if attendee.order.tickets_blocked:
+        return CheckInResult.BLOCKED
     if not order_admits_attendees(attendee.order):
         return CheckInResult.UNPAID
     if attendee.consent_missing:
@@ -578,6 +583,8 @@ def _standing(checkin_list, attendee, extra_ids, rules: ListRules) -> str:
         return CheckInResult.NOT_ON_LIST
     if attendee.order.status == OrderStatus.CANCELED:
         return CheckInResult.CANCELED
+    if attendee.order.tickets_blocked:
+        return CheckInResult.BLOCKED
     if not order_admits_attendees(attendee.order):
         return CheckInResult.UNPAID
     if attendee.consent_missing:

@@ -54,7 +54,7 @@ ATTENDEE_FIELDS = [
     "city",
     "country",
 ]
-ORDER_FIELDS = ["id", "status", "event_id", "admit_before_payment"]
+ORDER_FIELDS = ["id", "status", "event_id", "admit_before_payment", "tickets_blocked"]
 TICKET_TYPE_FIELDS = [
     "id",
     "name",
@@ -236,6 +236,7 @@ def lock_scanned_attendee(
             "status": row["scan_order_status"],
             "event_id": row["scan_order_event_id"],
             "admit_before_payment": bool(row["scan_order_admit_before_payment"]),
+            "tickets_blocked": bool(row["scan_order_tickets_blocked"]),
         },
     )
     attendee.ticket_type = _instance(

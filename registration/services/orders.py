@@ -1208,6 +1208,44 @@ def set_admit_before_payment(order: Order, *, allowed: bool, by) -> Order:
     return order
 
 
+def set_tickets_blocked(order: Order, *, blocked: bool, by, reason: str = "") -> Order:
+    """Stop (or again allow) the door admitting this order's tickets.
+
+    For a disputed payment or a fraud: every scan of the order's badges is
+    refused with `blocked` (offline devices learn it at their next sync). The
+    order's status and money stay as they are. Raises OrderError `required`
+    (blocking needs a reason) or `unchanged`; logged as `order.tickets_blocked`
+    or `order.tickets_unblocked` with the reason.
+    """
+    reason = reason.strip()
+    if blocked and not reason:
+        raise OrderError(
+            _("Give a reason for blocking the tickets."),
+            code="required",
+            field="reason",
+        )
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.tickets_blocked == blocked:
+            raise OrderError(
+                _("The tickets of this order are blocked already.")
+                if blocked
+                else _("The tickets of this order are not blocked."),
+                code="unchanged",
+            )
+        locked.tickets_blocked = blocked
+        locked.save(update_fields=["tickets_blocked", "updated_at"])
+        log_activity(
+            locked,
+            action="order.tickets_blocked" if blocked else "order.tickets_unblocked",
+            actor=by,
+            event=order.event,
+            data={"reason": reason},
+        )
+    order.tickets_blocked = blocked
+    return order
+
+
 def mark_order_paid(
     order: Order, *, by, reason: str = "", now: datetime | None = None
 ) -> Order:

@@ -37,6 +37,7 @@ from registration.models import (
     OPEN_PAYMENT_STATUSES,
     BillingDetails,
     CreditNote,
+    DisputeStatus,
     DocumentCounter,
     Invoice,
     InvoiceStatus,
@@ -99,7 +100,15 @@ REFUND_EVENTS = {
     "refund.updated",
     "refund.failed",
 }
-DISPUTE_EVENTS = {"charge.dispute.created"}
+# Every change of a dispute: opened, evidence asked or under review, the
+# disputed amount taken or given back, decided (won, lost, inquiry closed).
+DISPUTE_EVENTS = {
+    "charge.dispute.created",
+    "charge.dispute.updated",
+    "charge.dispute.closed",
+    "charge.dispute.funds_withdrawn",
+    "charge.dispute.funds_reinstated",
+}
 HANDLED_EVENT_TYPES = SESSION_EVENTS | REFUND_EVENTS | DISPUTE_EVENTS
 
 _REFUND_STATUSES = {
@@ -542,10 +551,9 @@ def _refetch(event: dict) -> dict:
             "payment_intent": intent_id,
             "refunds": stripe_api.list_refunds(intent_id),
         }
-    # A dispute: confirm the payment exists as Stripe sees it.
-    intent_id = obj.get("payment_intent") or ""
-    intent = stripe_api.retrieve_payment_intent(intent_id) if intent_id else {}
-    return {"payment_intent": intent, "dispute": obj}
+    # A dispute: its status, reason and withdrawn funds as Stripe has them now
+    # (events of one dispute may come in any order).
+    return {"dispute": stripe_api.retrieve_dispute(obj["id"])}
 
 
 def _apply(event: dict, fresh: dict, *, now: datetime) -> list[int]:
@@ -554,7 +562,7 @@ def _apply(event: dict, fresh: dict, *, now: datetime) -> list[int]:
         return _apply_session(fresh["session"], event_type=event_type, now=now)
     if event_type in REFUND_EVENTS:
         return _sync_refunds(fresh["payment_intent"], fresh["refunds"], now=now)
-    return _flag_dispute(fresh["payment_intent"], fresh["dispute"], now=now)
+    return _apply_dispute(fresh["dispute"], event_type=event_type, now=now)
 
 
 def _payment_for_session(session: dict) -> Payment | None:
@@ -695,8 +703,25 @@ def _confirm_card_payment(
         problem = _(
             "Stripe charged %(charged)s %(currency)s but the order total is %(total)s."
         ) % {"charged": charged, "currency": currency, "total": payment.amount}
-        _save(payment, problem=problem)
-        log_activity(order, action="payment.amount_mismatch", data={"problem": problem})
+        # Kept apart from `problem` (a later dispute rewrites that) for the
+        # Orders screen's "amount charged differs" flag.
+        _save(
+            payment,
+            problem=problem,
+            charged_amount=charged if currency in CURRENCY_DECIMALS else None,
+            charged_currency=(currency or "?")[:3],
+        )
+        log_activity(
+            order,
+            action="payment.amount_mismatch",
+            event=order.event,
+            data={
+                "payment": payment.pk,
+                "charged": str(charged),
+                "currency": currency,
+                "total": str(payment.amount),
+            },
+        )
         logger.error("Payment %s: %s", payment.pk, problem)
         return []
     enqueue_message(
@@ -845,46 +870,158 @@ def _sync_refunds(intent_id: str, refunds: list[dict], *, now: datetime) -> list
     return []
 
 
+# Refunds that credit the order's invoice when they go through. A
+# cancellation credits the invoice itself (cancel_order_with_refund); a late
+# or duplicate payment was never part of the invoice.
+CREDITED_REFUND_ORIGINS = (RefundOrigin.STAFF, RefundOrigin.STRIPE)
+
+
 def _refund_settled(refund: Refund, *, previous: str | None) -> None:
-    """Tell the buyer once a refund has gone through (late payments are told already)."""
-    if (
-        refund.status == RefundStatus.SUCCEEDED
-        and previous != RefundStatus.SUCCEEDED
-        and refund.origin != RefundOrigin.LATE_PAYMENT
-    ):
+    """A refund went through: tell the buyer once (late payments are told
+    already) and credit the invoice by what it gave back. Inside a transaction."""
+    if refund.status != RefundStatus.SUCCEEDED or previous == RefundStatus.SUCCEEDED:
+        return
+    if refund.origin != RefundOrigin.LATE_PAYMENT:
         enqueue_message(
             "email.refund_issued",
             payload={"refund": refund.pk},
             key=f"refund_issued:{refund.pk}",
         )
+    if refund.origin in CREDITED_REFUND_ORIGINS:
+        _credit_refund(refund)
 
 
-def _flag_dispute(intent: dict, dispute: dict, *, now: datetime) -> list[int]:
-    """A chargeback: the payment is flagged for staff, money state stays as Stripe has it."""
-    payment = _payment_for_intent(intent.get("id") or dispute.get("payment_intent"))
+def _credit_refund(refund: Refund) -> CreditNote | None:
+    """A credit note for a partial (or whole) refund of an invoiced order.
+
+    At most what the invoice still carries is credited, so all of an
+    invoice's credit notes never add up to more than its total; a credited
+    (canceled) invoice gets none. The invoice is credited in full once they
+    reach its total.
+    """
+    invoice = (
+        Invoice.objects.select_for_update()
+        .select_related("order__event")
+        .filter(order_id=refund.order_id)
+        .first()
+    )
+    if invoice is None or invoice.status == InvoiceStatus.CREDITED:
+        return None
+    amount = min(refund.amount, invoice.total - credited_amount(invoice))
+    if amount <= 0:
+        return None
+    return _issue_credit_note(
+        invoice,
+        amount=amount,
+        reason=_("Partial refund: %(reason)s") % {"reason": refund.reason}
+        if amount < invoice.total
+        else refund.reason,
+        now=timezone.now(),
+        refund=refund,
+    )
+
+
+def credited_amount(invoice: Invoice) -> Decimal:
+    """What the invoice's credit notes have credited so far."""
+    return invoice.credit_notes.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+
+
+def _payment_for_dispute(dispute: dict) -> Payment | None:
+    intent = dispute.get("payment_intent")
+    if isinstance(intent, dict):
+        intent = intent.get("id")
+    payment = _payment_for_intent(intent or "")
+    charge = dispute.get("charge")
+    if isinstance(charge, dict):
+        charge = charge.get("id")
+    if payment is None and charge:
+        payment = (
+            Payment.objects.select_for_update()
+            .filter(stripe_charge_id=charge)
+            .order_by("-pk")
+            .first()
+        )
+    return payment
+
+
+def _dispute_withdrawn(dispute: dict, *, event_type: str, before: bool) -> bool:
+    """Whether Stripe holds the disputed amount now: its balance transactions
+    (a withdrawal, then a reinstatement) say so; without them, the event does."""
+    amounts = [
+        item["amount"]
+        for item in dispute.get("balance_transactions") or []
+        if isinstance(item, dict) and item.get("amount") is not None
+    ]
+    if amounts:
+        return sum(amounts) < 0
+    if event_type == "charge.dispute.funds_withdrawn":
+        return True
+    if event_type == "charge.dispute.funds_reinstated":
+        return False
+    return before
+
+
+def _apply_dispute(dispute: dict, *, event_type: str, now: datetime) -> list[int]:
+    """A chargeback or inquiry: the payment shows the dispute as Stripe has it now.
+
+    The first event flags the payment (and so its order, see
+    selectors.OrderFlag.PAYMENT_DISPUTED) for staff; later ones record the
+    status, whether the amount is withdrawn and the outcome. Money is Stripe's
+    to move here: nothing is refunded, and the order's status stays.
+    """
+    payment = _payment_for_dispute(dispute)
     if payment is None:
         logger.warning("Dispute %s: no payment of ours", dispute.get("id"))
         return []
-    if payment.dispute_id == dispute.get("id"):
+    status = dispute.get("status") or ""
+    if status not in DisputeStatus.values:
+        status = payment.dispute_status
+    fields = {
+        "dispute_status": status,
+        "dispute_reason": (dispute.get("reason") or "")[:100],
+        "dispute_funds_withdrawn": _dispute_withdrawn(
+            dispute, event_type=event_type, before=payment.dispute_funds_withdrawn
+        ),
+    }
+    opened = payment.dispute_id != (dispute.get("id") or "")
+    if opened:
+        fields.update(
+            disputed_at=now,
+            dispute_id=dispute.get("id") or "",
+            problem=_("The payer disputed this payment (%(reason)s).")
+            % {"reason": dispute.get("reason") or "-"},
+        )
+    before = {name: getattr(payment, name) for name in fields}
+    if not opened and before == fields:
         return []
-    _save(
-        payment,
-        disputed_at=now,
-        dispute_id=dispute.get("id") or "",
-        dispute_reason=(dispute.get("reason") or "")[:100],
-        problem=_("The payer disputed this payment (%(reason)s).")
-        % {"reason": dispute.get("reason") or "-"},
+    _save(payment, **fields)
+    data = {
+        "payment": payment.pk,
+        "dispute": payment.dispute_id,
+        "reason": payment.dispute_reason,
+        "status": status,
+        "funds_withdrawn": payment.dispute_funds_withdrawn,
+    }
+    if opened:
+        action = "payment.disputed"
+    elif status != before["dispute_status"] and status in {
+        DisputeStatus.WON,
+        DisputeStatus.LOST,
+        DisputeStatus.WARNING_CLOSED,
+    }:
+        action = "payment.dispute_closed"
+    else:
+        action = "payment.dispute_updated"
+        data["from"] = before["dispute_status"]
+    order = Order.objects.select_related("event").get(pk=payment.order_id)
+    log_activity(order, action=action, event=order.event, data=data)
+    logger.warning(
+        "Order %s: payment %s dispute %s (%s)",
+        order.code,
+        payment.pk,
+        payment.dispute_id,
+        status or "-",
     )
-    log_activity(
-        payment.order,
-        action="payment.disputed",
-        data={
-            "payment": payment.pk,
-            "dispute": payment.dispute_id,
-            "reason": payment.dispute_reason,
-        },
-    )
-    logger.warning("Order %s: payment %s disputed", payment.order_id, payment.pk)
     return []
 
 
@@ -1122,12 +1259,19 @@ def cancel_order_with_refund(
         invoice = Invoice.objects.select_for_update().filter(order=order).first()
         if invoice is not None and invoice.status != InvoiceStatus.CREDITED:
             kept = fee if was_paid else Decimal("0")
-            _issue_credit_note(
-                invoice,
-                amount=invoice.total - kept,
-                reason=reason or _("Order canceled."),
-                now=now,
-            )
+            # Partial refunds have had their own credit notes already.
+            left = invoice.total - kept - credited_amount(invoice)
+            if left > 0:
+                _issue_credit_note(
+                    invoice,
+                    amount=left,
+                    reason=reason or _("Order canceled."),
+                    now=now,
+                    closes=True,
+                )
+            else:
+                invoice.status = InvoiceStatus.CREDITED
+                invoice.save(update_fields=["status"])
         refunds = []
         if was_paid and to_refund > 0:
             refunds = _create_refunds(
@@ -1327,8 +1471,18 @@ def _issue_invoice(order: Order, details: BillingDetails, *, now: datetime) -> I
 
 
 def _issue_credit_note(
-    invoice: Invoice, *, amount: Decimal, reason: str, now: datetime
+    invoice: Invoice,
+    *,
+    amount: Decimal,
+    reason: str,
+    now: datetime,
+    closes: bool = False,
+    refund: Refund | None = None,
 ) -> CreditNote:
+    """The next credit note of the year (gap-free) over `amount`; the buyer gets
+    it by e-mail. `closes` (a cancellation) marks the invoice credited whatever
+    the amount; otherwise it is once the notes reach its total. Inside a
+    transaction, with the invoice locked."""
     order = invoice.order
     issued_on = _local_date(now, order)
     sequence = _next_number("credit_note", issued_on.year)
@@ -1342,8 +1496,9 @@ def _issue_credit_note(
         currency=invoice.currency,
         reason=reason,
     )
-    invoice.status = InvoiceStatus.CREDITED
-    invoice.save(update_fields=["status"])
+    if closes or credited_amount(invoice) >= invoice.total:
+        invoice.status = InvoiceStatus.CREDITED
+        invoice.save(update_fields=["status"])
     log_activity(
         order,
         action="invoice.credited",
@@ -1352,7 +1507,13 @@ def _issue_credit_note(
             "invoice": invoice.number,
             "credit_note": note.number,
             "amount": str(note.amount),
+            "refund": refund.pk if refund else None,
         },
+    )
+    enqueue_message(
+        "email.credit_note_issued",
+        payload={"credit_note": note.pk},
+        key=f"credit_note_issued:{note.pk}",
     )
     return note
 
@@ -1591,6 +1752,7 @@ def _render_credit_note_pdf(note: CreditNote, invoice: Invoice) -> bytes:
             "event": invoice.order.event,
             "order": invoice.order,
             "amount": format_money(note.amount, note.currency),
+            "invoice_total": format_money(invoice.total, invoice.currency),
         },
     )
 

@@ -153,6 +153,13 @@ def retrieve_payment_intent(payment_intent_id: str) -> dict:
     return _call(client.v1.payment_intents.retrieve, payment_intent_id)
 
 
+def retrieve_dispute(dispute_id: str) -> dict:
+    """A dispute (chargeback or inquiry) as Stripe has it now: status, reason and
+    the balance transactions that withdrew or reinstated its amount."""
+    client = get_client()
+    return _call(client.v1.disputes.retrieve, dispute_id)
+
+
 def create_refund(
     payment_intent_id: str,
     *,

@@ -18,8 +18,9 @@ from registration.models import (
     WaitingListStatus,
 )
 from registration.selectors import get_seats_for_sale
+from registration.services import pricing
 from registration.services.audit import log_activity
-from registration.services.errors import WaitingListError
+from registration.services.errors import OrderError, WaitingListError
 from registration.services.orders import is_lock_timeout, lock_capacity
 from registration.services.outbox import enqueue_message
 
@@ -170,6 +171,68 @@ def find_offer(token: str, *, now: datetime | None = None) -> WaitingListEntry:
             field="waiting_list_token",
         )
     return entry
+
+
+# --- Offers of ticket types sold only with a code -----------------------------------
+#
+# Anyone may join the waiting list of a members-only ticket type (the public
+# table lists it), so an offer does not make its holder a member, nor unlock a
+# voucher's hidden ticket type by itself: that would sell member prices and
+# invitation-only places to whoever joined. The offer page asks for the code
+# instead, checks it as checkout would, and carries it into the checkout
+# with the reserved places.
+
+
+def offer_code_needed(entry: WaitingListEntry) -> str:
+    """What the offered ticket type needs at checkout: "voucher" (hidden unless a
+    voucher unlocks it), "member" (members only) or ""."""
+    if entry.ticket_type.hidden_unless_voucher:
+        return "voucher"
+    if entry.ticket_type.members_only:
+        return "member"
+    return ""
+
+
+def check_offer_code(
+    entry: WaitingListEntry, code: str, *, now: datetime | None = None
+) -> tuple[str, str]:
+    """(voucher code, member code) that let the offer be completed at checkout.
+
+    Raises WaitingListError on the field `code`: `required`, the voucher's or
+    member code's own reason (`voucher_unknown`, `member_code_expired`, ...),
+    or `voucher_not_applicable` for a voucher that does not unlock the
+    offered ticket type.
+    """
+    now = now or timezone.now()
+    needed = offer_code_needed(entry)
+    code = (code or "").strip()
+    if not needed:
+        return "", ""
+    if not code:
+        raise WaitingListError(
+            _("Enter your voucher code.")
+            if needed == "voucher"
+            else _("Enter your member code."),
+            code="required",
+            field="code",
+        )
+    try:
+        if needed == "voucher":
+            voucher = pricing.find_voucher(entry.event, code, now=now)
+        else:
+            pricing.find_member_organisation(entry.event, code, now=now)
+    except OrderError as exc:
+        raise WaitingListError(exc.message, code=exc.code, field="code") from exc
+    if needed == "member":
+        return "", code
+    if not pricing.is_ticket_type_visible(entry.ticket_type, voucher=voucher):
+        raise WaitingListError(
+            _("This voucher does not unlock %(ticket)s.")
+            % {"ticket": entry.ticket_type.name},
+            code="voucher_not_applicable",
+            field="code",
+        )
+    return code, ""
 
 
 # --- Staff actions from the admin (issue 7) ---------------------------------------

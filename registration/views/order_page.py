@@ -81,8 +81,11 @@ def order_detail(request, code: str, secret: str):
                 ).order_by("pk")
             ),
             "invoice": invoice,
-            "has_credit_note": invoice is not None
-            and CreditNote.objects.filter(invoice=invoice).exists(),
+            "credit_notes": list(
+                CreditNote.objects.filter(invoice=invoice).order_by("sequence")
+            )
+            if invoice is not None
+            else [],
         },
     )
 

@@ -182,13 +182,13 @@ def invoice(request, code: str, secret: str):
 
 
 @never_cache
-def credit_note(request, code: str, secret: str):
+def credit_note(request, code: str, secret: str, note_id: int | None = None):
+    """One credit note of the order (`note_id`), or its latest."""
     order = _order_or_404(code, secret)
-    note = (
-        CreditNote.objects.select_related("invoice")
-        .filter(invoice__order=order)
-        .first()
-    )
+    notes = CreditNote.objects.select_related("invoice").filter(invoice__order=order)
+    if note_id is not None:
+        notes = notes.filter(pk=note_id)
+    note = notes.first()
     if note is None:
         raise Http404
     note.invoice.order = order

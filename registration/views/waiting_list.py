@@ -12,7 +12,12 @@ from django.views.decorators.http import require_http_methods
 from registration.models import Event
 from registration.selectors import get_event_sales
 from registration.services.errors import WaitingListError
-from registration.services.waiting_list import find_offer, join_waiting_list
+from registration.services.waiting_list import (
+    check_offer_code,
+    find_offer,
+    join_waiting_list,
+    offer_code_needed,
+)
 
 # The texts of the form, stored as the entry's columns of the same names.
 TEXT_FIELDS = ("name", "email")
@@ -65,8 +70,14 @@ def join(request, slug: str):
 
 
 @never_cache
+@require_http_methods(["GET", "POST"])
 def offer(request, token: str):
-    """Start checkout with the offered places reserved for this person."""
+    """Start checkout with the offered places reserved for this person.
+
+    A members-only or voucher-only ticket type first asks for the member code
+    or voucher (services.waiting_list.check_offer_code), which checkout then
+    applies as if it had been entered on the tickets step.
+    """
     try:
         entry = find_offer(token)
     except WaitingListError as exc:
@@ -79,11 +90,28 @@ def offer(request, token: str):
             status=410,
         )
     event = entry.event
+    needed = offer_code_needed(entry)
+    voucher_code = member_code = ""
+    if needed:
+        values = {"code": request.POST.get("code", "").strip()}
+        context = {"entry": entry, "event": event, "needed": needed, "values": values}
+        if request.method != "POST":
+            return render(request, "registration/waiting_list_offer_code.html", context)
+        try:
+            voucher_code, member_code = check_offer_code(entry, values["code"])
+        except WaitingListError as exc:
+            context["errors"] = {"code": [exc.message]}
+            return render(
+                request,
+                "registration/waiting_list_offer_code.html",
+                context,
+                status=400,
+            )
     request.session[f"checkout:{event.pk}"] = {
         "tickets": {str(entry.ticket_type_id): entry.quantity},
         "extras": {},
-        "voucher_code": "",
-        "member_code": "",
+        "voucher_code": voucher_code,
+        "member_code": member_code,
         "waiting_list_token": entry.token,
         "data": {
             "buyer.name": entry.name,

@@ -377,6 +377,7 @@ def test_every_builder_is_registered_under_its_outbox_name():
         "attendee_notice",
         "consent_reminder",
         "consent_request",
+        "credit_note_issued",
         "delegation_invoice_issued",
         "delegation_link",
         "expiry_warning",

@@ -93,6 +93,7 @@ class FakeStripe(stripe.HTTPClient):
         self.sessions: dict[str, dict] = {}
         self.intents: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
+        self.disputes: dict[str, dict] = {}
         self.events: list[dict] = []
         self.idempotent: dict[tuple[str, str], tuple[str, int]] = {}
         self.counter = itertools.count(1)
@@ -164,6 +165,12 @@ class FakeStripe(stripe.HTTPClient):
                 }
             case "get", ["events"]:
                 return self._list_events(params)
+            case "get", ["disputes", dispute_id]:
+                if dispute_id not in self.disputes:
+                    raise StripeAPIError(
+                        404, f"No such dispute: '{dispute_id}'", "resource_missing"
+                    )
+                return self.disputes[dispute_id]
         raise StripeAPIError(404, f"Unrecognized request URL ({method.upper()} {path})")
 
     def _id(self, prefix: str) -> str:
@@ -324,6 +331,50 @@ class FakeStripe(stripe.HTTPClient):
     def refund_in_dashboard(self, intent_id: str, amount: int) -> dict:
         with self.lock:
             return self._create_refund({"payment_intent": intent_id, "amount": amount})
+
+    def open_dispute(
+        self, intent_id: str, *, reason: str = "fraudulent", inquiry: bool = False
+    ) -> dict:
+        """The card holder disputes the payment with their bank."""
+        with self.lock:
+            intent = self.intents[intent_id]
+            dispute = {
+                "id": self._id("dp"),
+                "object": "dispute",
+                "amount": intent["amount_received"],
+                "currency": intent["currency"],
+                "charge": intent["latest_charge"],
+                "payment_intent": intent_id,
+                "reason": reason,
+                "status": "warning_needs_response" if inquiry else "needs_response",
+                "balance_transactions": [],
+                "livemode": False,
+            }
+            self.disputes[dispute["id"]] = dispute
+            return dispute
+
+    def move_dispute(
+        self, dispute_id: str, *, status: str | None = None, funds: str = ""
+    ) -> dict:
+        """Stripe moves a dispute on: a new status, and the disputed amount
+        withdrawn from or reinstated to the balance (`funds`)."""
+        with self.lock:
+            dispute = self.disputes[dispute_id]
+            if status:
+                dispute["status"] = status
+            if funds:
+                sign = -1 if funds == "withdrawn" else 1
+                dispute["balance_transactions"].append(
+                    {
+                        "id": self._id("txn"),
+                        "object": "balance_transaction",
+                        "amount": sign * dispute["amount"],
+                        "reporting_category": "dispute"
+                        if funds == "withdrawn"
+                        else "dispute_reversal",
+                    }
+                )
+            return dispute
 
     def event(self, event_type: str, obj: dict, *, created: int | None = None) -> dict:
         """An event as Stripe sends it, also kept for the events list."""

@@ -296,27 +296,6 @@ def test_without_keys_the_webhook_is_not_served(settings, client):
     )
 
 
-def test_dispute_flags_the_payment_for_staff(fake_stripe, client):
-    _order, payment = started(fake_stripe)
-    deliver(client, paid_event(fake_stripe, payment))
-    payment.refresh_from_db()
-    dispute = {
-        "id": "dp_1",
-        "object": "dispute",
-        "payment_intent": payment.stripe_payment_intent_id,
-        "reason": "fraudulent",
-        "amount": 45000,
-    }
-
-    deliver(client, fake_stripe.event("charge.dispute.created", dispute))
-    deliver(client, fake_stripe.event("charge.dispute.created", dispute))
-
-    payment.refresh_from_db()
-    assert payment.is_disputed is True
-    assert (payment.dispute_id, payment.dispute_reason) == ("dp_1", "fraudulent")
-    assert ActivityLog.objects.filter(action="payment.disputed").count() == 1
-
-
 def test_success_page_refreshes_until_the_webhook_lands(fake_stripe, client):
     order, payment = started(fake_stripe)
 

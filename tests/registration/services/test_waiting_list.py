@@ -150,3 +150,137 @@ def test_find_offer_refuses_unknown_and_expired_links(event, ticket):
         "offer_expired",
         "unknown_token",
     )
+
+
+# --- Offers of members-only and voucher-only ticket types, through the offer link ---
+
+
+def gated(event, kind: str):
+    """A sold-out ticket type of `kind` with the code that opens it, a code that
+    does not, and the price the offer holder pays."""
+    from decimal import Decimal
+
+    from tests.factories import VoucherFactory
+    from tests.factories.registration_more import MemberOrganisationFactory
+
+    if kind == "member":
+        ticket = TicketTypeFactory(
+            event=event,
+            name="Member delegate",
+            price=Decimal("450.00"),
+            member_price=Decimal("300.00"),
+            members_only=True,
+            capacity=1,
+        )
+        MemberOrganisationFactory(code="SCI-TOULOUSE")
+        return (
+            ticket,
+            "SCI-TOULOUSE",
+            ("NOT-A-MEMBER", "This member code is not known."),
+            "300.00",
+        )
+    ticket = TicketTypeFactory(
+        event=event,
+        name="Invited speaker",
+        price=Decimal("200.00"),
+        hidden_unless_voucher=True,
+        capacity=1,
+    )
+    unlocks = VoucherFactory(
+        event=event, code="SPEAK26", value=Decimal("0"), unlocks_hidden_tickets=True
+    )
+    unlocks.ticket_types.set([ticket])
+    VoucherFactory(event=event, code="TENOFF", value=Decimal("10"))
+    return (
+        ticket,
+        "SPEAK26",
+        ("TENOFF", "This voucher does not unlock Invited speaker."),
+        "200.00",
+    )
+
+
+@pytest.mark.parametrize("kind", ["member", "voucher"])
+def test_an_offer_of_a_ticket_sold_only_with_a_code_is_completed_through_its_link(
+    client, event, kind
+):
+    ticket, code, (wrong, refusal), price = gated(event, kind)
+    held = orders.place_order(
+        event,
+        buyer=buyer(),
+        attendees=[attendee(ticket)],
+        payment_method=PaymentMethod.INVOICE,
+        **({"member_code": code} if kind == "member" else {"voucher_code": code}),
+    )
+    # Anyone may be in line (the table lists members-only types publicly).
+    entry = join(event, ticket)
+    orders.cancel_order(held, by=None)
+    assert waiting_list.offer_waiting_list_places() == 1
+    link = f"/waiting-list/offer/{entry.token}/"
+    attendees_step = f"/register/{event.slug}/attendees/"
+
+    page = client.get(link)
+    assert page.status_code == 200
+    label = "Voucher code" if kind == "voucher" else "Member code"
+    assert label in page.content.decode()
+
+    for typed, message in [
+        (
+            "",
+            "Enter your voucher code."
+            if kind == "voucher"
+            else "Enter your member code.",
+        ),
+        (wrong, refusal),
+    ]:
+        refused = client.post(link, {"code": typed})
+        html = refused.content.decode()
+        assert refused.status_code == 400
+        assert message in html
+        assert f'value="{typed}"' in html  # what was typed is kept
+        entry.refresh_from_db()
+        assert entry.status == WaitingListStatus.OFFERED
+
+    accepted = client.post(link, {"code": code.lower()})
+    assert accepted["Location"] == attendees_step
+    client.post(
+        attendees_step,
+        {
+            "buyer.name": "Wendy",
+            "buyer.email": "wendy@example.org",
+            "buyer.language": "en",
+            "payment_method": "invoice",
+            "attendees.0.given_name": "Wendy",
+        },
+    )
+    placed = client.post(
+        f"/register/{event.slug}/review/",
+        {
+            "expected_total": price,
+            "billing_name": "City of Toulouse",
+            "billing_address": "1 Place du Capitole, Toulouse",
+            "privacy": "yes",
+        },
+    )
+
+    assert placed.status_code == 302, placed.content.decode()[:2000]
+    entry.refresh_from_db()
+    assert entry.status == WaitingListStatus.ACCEPTED
+    order = entry.order
+    assert (str(order.total), order.status) == (price, OrderStatus.PENDING)
+    assert [a.ticket_type for a in order.attendees.all()] == [ticket]
+    if kind == "member":
+        assert order.member_organisation.code == "SCI-TOULOUSE"
+    else:
+        assert order.voucher.code == "SPEAK26"
+
+
+def test_an_offer_of_an_open_ticket_type_asks_for_no_code(client, event, ticket):
+    held = place(event, ticket)
+    entry = join(event, ticket)
+    orders.cancel_order(held, by=None)
+    waiting_list.offer_waiting_list_places()
+
+    assert waiting_list.offer_code_needed(entry) == ""
+    assert waiting_list.check_offer_code(entry, "anything") == ("", "")
+    response = client.get(f"/waiting-list/offer/{entry.token}/")
+    assert response["Location"] == f"/register/{event.slug}/attendees/"

@@ -166,10 +166,12 @@ def test_invoice_order_page_links_the_invoice_and_the_credit_note(client, order)
     assert (
         f'<a href="{url(order, "invoice/")}">Invoice {invoice.number} (PDF)</a>' in html
     )
-    assert "Credit note (PDF)" not in html
+    assert "Credit note" not in html
     client.post(url(order, "cancel/"))
     html = client.get(url(order)).content.decode()
-    assert f'<a href="{url(order, "credit-note/")}">Credit note (PDF)</a>' in html
+    note = CreditNote.objects.get(invoice=invoice)
+    link = url(order, f"credit-notes/{note.pk}/")
+    assert f'<a href="{link}">Credit note {note.number} (PDF)</a>' in html
 
 
 def test_order_page_links_card_receipts(client):
