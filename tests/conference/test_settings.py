@@ -139,3 +139,66 @@ def test_production_settings_turn_on_https_only_cookies_hsts_and_session_expiry(
         # the next request instead of failing it.
         "db_health_checks": True,
     }
+
+
+DATABASE_REPORT = (
+    "import json; from django.conf import settings as s; from django.db import connection;"
+    "cursor = connection.cursor(); cursor.execute('PRAGMA journal_mode');"
+    "d = s.DATABASES['default'];"
+    "print(json.dumps({'engine': d['ENGINE'], 'name': d['NAME'], 'options': d['OPTIONS'],"
+    "'journal_mode': cursor.fetchone()[0]}))"
+)
+
+
+def database_report(**env: str) -> dict:
+    result = manage(
+        "shell",
+        "-c",
+        DATABASE_REPORT,
+        SECRET_KEY=secrets.token_urlsafe(50),
+        **PRODUCTION_ENV,
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_a_sqlite_database_url_gets_the_settings_of_the_default_sqlite(tmp_path):
+    from_url = database_report(DATABASE_URL=f"sqlite:///{tmp_path}/url.sqlite3")
+    default = database_report(DATABASE_URL="", SQLITE_PATH=f"{tmp_path}/path.sqlite3")
+
+    assert from_url == {
+        "engine": "django.db.backends.sqlite3",
+        "name": f"{tmp_path}/url.sqlite3",
+        "options": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 3,
+            "init_command": (
+                "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
+            ),
+        },
+        # The connection opened (dj-database-url's own options were a TypeError).
+        "journal_mode": "wal",
+    }
+    assert {**default, "name": from_url["name"]} == from_url
+
+
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [
+        ("mysql://events:s3cret-pw@db.example.org/events", "a mysql:// address"),
+        ("redis://127.0.0.1:6379/0", "a redis:// address"),
+        ("events.sqlite3", "an address without a scheme"),
+    ],
+)
+def test_an_unsupported_database_url_is_a_one_line_error_naming_it(url, named):
+    result = manage(
+        "check", SECRET_KEY=secrets.token_urlsafe(50), DATABASE_URL=url, **PRODUCTION_ENV
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "manage.py: DATABASE_URL must be postgres://user:password@host:5432/name or "
+        f"sqlite:///path/to/file.sqlite3, not {named}."
+    ]
+    assert "s3cret" not in result.stderr  # the rest of the address stays private
