@@ -119,7 +119,7 @@ MIDDLEWARE = [
     "conference.two_factor.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "conference.errors.RedirectMiddleware",  # Wagtail's, keeping the 404 without a database
     "conference.ratelimits.RateLimitMiddleware",
 ]
 
@@ -141,6 +141,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
             ],
+            # {% error_static %}: error pages' static addresses without the manifest.
+            "libraries": {"error_pages": "conference.error_pages"},
         },
     },
 ]
@@ -281,6 +283,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "conference.errors.csrf_failure"
 # Behind a TLS-terminating proxy, trust its X-Forwarded-Proto header.
 BEHIND_PROXY = env_bool("BEHIND_PROXY", default=not DEBUG)
 if BEHIND_PROXY:

@@ -193,7 +193,10 @@ def test_a_sqlite_database_url_gets_the_settings_of_the_default_sqlite(tmp_path)
 )
 def test_an_unsupported_database_url_is_a_one_line_error_naming_it(url, named):
     result = manage(
-        "check", SECRET_KEY=secrets.token_urlsafe(50), DATABASE_URL=url, **PRODUCTION_ENV
+        "check",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        DATABASE_URL=url,
+        **PRODUCTION_ENV,
     )
 
     assert result.returncode == 1
