@@ -1,60 +1,18 @@
+"""Settings read from the environment, in a fresh interpreter as at start-up.
+
+`check --deploy` with production settings runs in the production path test
+(tests/production/test_production_path.py).
+"""
+
 import json
-import os
 import secrets
-import subprocess
-import sys
 from copy import deepcopy
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteDatabaseWrapper
 
-BASE_DIR = Path(settings.BASE_DIR)
-PRODUCTION_ENV = {
-    "DEBUG": "false",
-    "ALLOWED_HOSTS": "events.example.org",
-    "SITE_URL": "https://events.example.org",
-}
-# Set for the test run by tests/environment.py; a production start-up has none of them.
-TEST_ONLY_VARIABLES = {
-    "SECRET_KEY",
-    "DEBUG",
-    "ALLOWED_HOSTS",
-    "SITE_URL",
-    "SECURE_SSL_REDIRECT",
-    "TASK_BACKEND",
-    "EMAIL_BACKEND",
-    "DJANGO_SETTINGS_MODULE",
-    "STATIC_MANIFEST",
-    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by tests/browser/conftest.py for Playwright
-}
-
-
-def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    """Run manage.py in a fresh interpreter with the given environment on top."""
-    base = {k: v for k, v in os.environ.items() if k not in TEST_ONLY_VARIABLES}
-    return subprocess.run(  # noqa: S603 (our own manage.py, fixed arguments)
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def test_deploy_check_is_clean_with_production_settings():
-    result = manage(
-        "check", "--deploy", SECRET_KEY=secrets.token_urlsafe(50)[:50], **PRODUCTION_ENV
-    )
-
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    assert "WARNINGS" not in output
-    assert "System check identified no issues (0 silenced)." in output
+from tests.production.operator import PRODUCTION_ENV, manage
 
 
 def test_missing_secret_key_stops_start_up_when_debug_is_off():
