@@ -31,7 +31,7 @@ class ScratchDatabases:
         self.made: list[str] = []
         self._template: str | None = None
 
-    # PostgreSQL ------------------------------------------------------------------
+    # Addresses -----------------------------------------------------------------------
 
     def url(self, name: str) -> str:
         """The address of database `name`: on the suite's server, or a SQLite file."""

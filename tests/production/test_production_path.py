@@ -78,11 +78,15 @@ def site(scratch_databases, tmp_path_factory):
         ("check", "--deploy"),
         ("migrate", "--noinput"),
         ("seed_demo",),
+        # The demo's e-mails are jobs in the database: the worker sends them.
+        ("db_worker", "--batch", "--no-startup-delay"),
+        ("run_periodic", "--once"),
     ):
         result = manage(*step, timeout=600, **env)
         output = result.stdout + result.stderr
         assert result.returncode == 0, (step, output[-4000:])
         steps[step[0]] = output
+    steps["mail"] = len(list((work / "mail").iterdir()))
     port = free_port()
     log_path = work / "gunicorn.log"
     with log_path.open("w") as log:
@@ -123,6 +127,9 @@ def test_production_steps_pass(site):
     assert "System check identified no issues (0 silenced)." in steps["check"]
     assert "WARNINGS" not in steps["check"]
     assert "Admin: " in steps["seed_demo"]
+    assert steps["run_periodic"].startswith("orders_expired=")
+    assert "=-1" not in steps["run_periodic"]  # a job that failed counts -1
+    assert steps["mail"] > 0  # db_worker sent the demo's e-mails
 
 
 def test_plain_http_is_redirected_to_https(site):
