@@ -1,4 +1,5 @@
-"""The answer to an unhandled error: 503 when the database is out of reach, else 500.
+"""Error pages, and the answer to an unhandled error: 503 when the database is
+out of reach, else 500.
 
 A database restart or failover breaks the connections open at that moment:
 the request in flight fails with OperationalError or InterfaceError, its
@@ -8,24 +9,60 @@ temporary, so the client is told to try again (503 with Retry-After) rather
 than that something is broken; Stripe, for one, retries a webhook that got a
 5xx. The page is rendered without the request and its context processors, as
 those may need the database.
+
+Every error page (400, 403, 404, 429, 500, 503) renders whatever else is
+broken, since it is shown exactly when something is: `render_error_page` tries
+the page with the site's header, navigation and footer (base.html, which reads
+site settings and pages from the database and static addresses from the
+manifest) and, when that fails, renders the same template in
+`error_layout.html`, which needs neither (templates/error_layout.html).
 """
 
 import logging
 import sys
 
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
-from django.views.defaults import page_not_found
-from django.views.defaults import server_error as django_server_error
+from wagtail.contrib.redirects.middleware import (
+    RedirectMiddleware as WagtailRedirectMiddleware,
+)
 
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
 # Addresses answered in JSON: machines call them.
 JSON_PREFIXES = ("/api/", "/payments/stripe/webhook/")
+SITE_LAYOUT = "base.html"
+STANDALONE_LAYOUT = "error_layout.html"
+
+
+def render_error_page(
+    request, template_name: str, context: dict | None = None, *, status: int
+) -> HttpResponse:
+    """The error page in the site's layout, or in the standalone one when that fails.
+
+    The site layout needs the database (site settings, navigation, the home
+    page) and every static file in the manifest; an error page is shown when
+    one of them may be missing, so any failure there renders the page again
+    without the request (no context processors, no database) in the layout
+    that needs neither.
+    """
+    context = dict(context or {})
+    try:
+        body = loader.render_to_string(
+            template_name, {**context, "layout": SITE_LAYOUT}, request
+        )
+    except Exception:  # the page must be shown, whatever broke the layout
+        logger.warning(
+            "%s rendered in the standalone layout", template_name, exc_info=True
+        )
+        body = loader.render_to_string(
+            template_name, {**context, "layout": STANDALONE_LAYOUT}
+        )
+    return HttpResponse(body, status=status)
 
 
 def is_database_unavailable(exc: BaseException | None) -> bool:
@@ -55,8 +92,9 @@ def database_unavailable(request) -> HttpResponse:
             status=503,
         )
     else:
-        template = loader.get_template("503.html")
-        response = HttpResponse(template.render({"message": message}), status=503)
+        response = HttpResponse(
+            loader.render_to_string("503.html", {"message": message}), status=503
+        )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
@@ -70,7 +108,8 @@ def server_error(request, template_name="500.html") -> HttpResponse:
             "Database unavailable during %s %s", request.method, request.path
         )
         return database_unavailable(request)
-    return django_server_error(request, template_name)
+    # Stands alone (error_layout.html): no request, no database.
+    return HttpResponse(loader.render_to_string(template_name), status=500)
 
 
 def api_not_found(request, exception=None):
@@ -81,4 +120,35 @@ def not_found(request, exception=None):
     """404 for an address nothing matches; under /api/ the API's error shape."""
     if request.path.startswith("/api/"):
         return api_not_found(request, exception)
-    return page_not_found(request, exception)
+    return render_error_page(request, "404.html", status=404)
+
+
+@requires_csrf_token
+def bad_request(request, exception=None):
+    """handler400: a request Django refused (an unknown host, a broken upload)."""
+    return render_error_page(request, "400.html", status=400)
+
+
+@requires_csrf_token
+def permission_denied(request, exception=None):
+    """handler403: the visitor may not see this page."""
+    return render_error_page(request, "403.html", status=403)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a form sent without its security token (an old tab, cookies off)."""
+    return render_error_page(request, "403.html", {"csrf": True}, status=403)
+
+
+class RedirectMiddleware(WagtailRedirectMiddleware):
+    """Wagtail's redirects for 404s, leaving the 404 as it is when the redirect
+    table cannot be read (the database is down): a 404 page, not a 503."""
+
+    def process_response(self, request, response):
+        try:
+            return super().process_response(request, response)
+        except DatabaseError:
+            logger.warning(
+                "Redirects not looked up for %s", request.path, exc_info=True
+            )
+            return response

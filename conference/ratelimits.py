@@ -35,8 +35,9 @@ from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.utils.translation import gettext as _
+
+from conference.errors import render_error_page
 
 SECRET_LINK_VIEWS = {
     "registration:order",
@@ -128,7 +129,7 @@ def too_many(request: HttpRequest, exceeded: Exceeded) -> HttpResponse:
             status=429,
         )
     else:
-        response = render(
+        response = render_error_page(
             request,
             "429.html",
             {"message": message, "retry_after": exceeded.retry_after},

@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.http import Http404
-from django.template.response import TemplateResponse
+
+from conference.errors import render_error_page
 
 # No 'unsafe-inline': templates carry no inline scripts, styles or handlers.
 # Stripe Checkout is reached by a redirect after a form post, which Chromium
@@ -70,9 +71,7 @@ class NoNulMiddleware:
             raise Http404("No such address.")
         field = self._field_with_nul(request)
         if field is not None:
-            return TemplateResponse(
-                request, "400.html", {"field": field}, status=400
-            ).render()
+            return render_error_page(request, "400.html", {"field": field}, status=400)
         return self.get_response(request)
 
     @staticmethod

@@ -119,7 +119,7 @@ MIDDLEWARE = [
     "conference.two_factor.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "conference.errors.RedirectMiddleware",  # Wagtail's, keeping the 404 without a database
     "conference.ratelimits.RateLimitMiddleware",
 ]
 
@@ -141,6 +141,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
             ],
+            # {% error_static %}: error pages' static addresses without the manifest.
+            "libraries": {"error_pages": "conference.error_pages"},
         },
     },
 ]
@@ -149,41 +151,71 @@ TEMPLATES = [
 # SQLite is the embedded default: WAL lets readers work during a write and
 # IMMEDIATE transactions take the write lock at BEGIN, so two placements never
 # both read availability and then write. DATABASE_URL=postgres://... switches
-# to PostgreSQL, where row locks do the same job.
+# to PostgreSQL, where row locks do the same job; DATABASE_URL=sqlite:///path
+# (the dj-database-url convention) is the same SQLite set-up as SQLITE_PATH.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 LOCK_TIMEOUT_SECONDS = 3
-if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(
-            DATABASE_URL,
-            conn_max_age=env_int("CONN_MAX_AGE", 60),
-            conn_health_checks=True,
-        )
+POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
+
+
+def sqlite_database(name: str) -> dict:
+    """SQLite with WAL, IMMEDIATE transactions and the lock wait of every database."""
+    if name != ":memory:":
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": name,
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": LOCK_TIMEOUT_SECONDS,
+            "init_command": (
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=NORMAL;"
+                "PRAGMA foreign_keys=ON;"
+            ),
+        },
     }
+
+
+def postgres_database(url: str) -> dict:
+    database = dj_database_url.parse(
+        url, conn_max_age=env_int("CONN_MAX_AGE", 60), conn_health_checks=True
+    )
     # Every lock wait on PostgreSQL gives up after LOCK_TIMEOUT_SECONDS (DESIGN
     # invariant 1: a clean `busy`, never a hung request). Set per connection so
     # the hottest path, the door scan, needs no extra round trip; a migration
     # run on a live site also gives up instead of queueing every request.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+    database.setdefault("OPTIONS", {})["options"] = (
         f"-c lock_timeout={LOCK_TIMEOUT_SECONDS * 1000}"
     )
+    return database
+
+
+def database_from_url(url: str) -> dict:
+    """The database DATABASE_URL names: PostgreSQL or SQLite, nothing else.
+
+    The message names the scheme only: the rest of the address may hold a password.
+    """
+    scheme = url.partition("://")[0].lower() if "://" in url else ""
+    if scheme in POSTGRES_SCHEMES:
+        return postgres_database(url)
+    if scheme == "sqlite":
+        return sqlite_database(dj_database_url.parse(url)["NAME"])
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be postgres://user:password@host:5432/name or "
+        "sqlite:///path/to/file.sqlite3, not "
+        + (f"a {scheme}:// address." if scheme else "an address without a scheme.")
+    )
+
+
+if DATABASE_URL:
+    DATABASES = {"default": database_from_url(DATABASE_URL)}
 else:
     DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "var" / "db.sqlite3")),
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": LOCK_TIMEOUT_SECONDS,
-                "init_command": (
-                    "PRAGMA journal_mode=WAL;"
-                    "PRAGMA synchronous=NORMAL;"
-                    "PRAGMA foreign_keys=ON;"
-                ),
-            },
-        }
+        "default": sqlite_database(
+            os.environ.get("SQLITE_PATH", str(BASE_DIR / "var" / "db.sqlite3"))
+        )
     }
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Wagtail's search backend uses PostgreSQL full-text search there.
@@ -251,6 +283,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "conference.errors.csrf_failure"
 # Behind a TLS-terminating proxy, trust its X-Forwarded-Proto header.
 BEHIND_PROXY = env_bool("BEHIND_PROXY", default=not DEBUG)
 if BEHIND_PROXY:

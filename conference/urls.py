@@ -36,6 +36,9 @@ urlpatterns += i18n_patterns(
     prefix_default_language=False,
 )
 
-# A lost database connection answers 503 with Retry-After instead of 500.
-handler500 = "conference.errors.server_error"
+# Error pages that render without the database or the static manifest; a
+# lost database connection answers 503 with Retry-After instead of 500.
+handler400 = "conference.errors.bad_request"
+handler403 = "conference.errors.permission_denied"
 handler404 = "conference.errors.not_found"
+handler500 = "conference.errors.server_error"

@@ -18,8 +18,11 @@ starts gunicorn and prints client-side figures (loopback round trip):
 (c) double scans: 1,000 badges, each redeemed by two devices at the same
     moment, at most 40 requests in flight; target exactly one `ok` per badge.
 
-Options: --host/--port/--user for the PostgreSQL server (default
-127.0.0.1:5432, postgres). The script reports; it does not assert.
+Options: --host/--pg-port/--user for the PostgreSQL server (default
+127.0.0.1:5432, postgres); --database for another name, --template to copy a
+migrated database instead of migrating, --double-scans for run (c) (the suite's
+tiny run: tests/production/test_benchmarks_smoke.py). The script reports; it
+does not assert.
 """
 
 from __future__ import annotations
@@ -70,11 +73,11 @@ def psql(args, sql: str) -> None:
     )
 
 
-def server_environment(args) -> dict[str, str]:
+def server_environment(args, database: str = DATABASE) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
-            "DATABASE_URL": f"postgres://{args.user}@{args.host}:{args.port}/{DATABASE}",
+            "DATABASE_URL": f"postgres://{args.user}@{args.host}:{args.port}/{database}",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "DEBUG": "false",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -345,7 +348,9 @@ def run_hammer(url, tokens, list_id, badges: Badges, seconds: int) -> None:
     )
 
 
-def run_double_scans(url, tokens, list_id, badges: Badges) -> None:
+def run_double_scans(
+    url, tokens, list_id, badges: Badges, count: int = DOUBLE_SCANS
+) -> None:
     per_badge: list[Counter] = []
     lock = threading.Lock()
     latencies: list[float] = []
@@ -364,7 +369,7 @@ def run_double_scans(url, tokens, list_id, badges: Badges) -> None:
     first = time.perf_counter()
     with ThreadPoolExecutor(max_workers=IN_FLIGHT) as pool:
         futures = []
-        for n in range(DOUBLE_SCANS):
+        for n in range(count):
             secret = badges.take()
             barrier = threading.Barrier(2)
             tally: Counter = Counter()
@@ -381,8 +386,8 @@ def run_double_scans(url, tokens, list_id, badges: Badges) -> None:
     outcomes = Counter(tuple(sorted(t.items())) for t in per_badge)
     ms = [x * 1000 for x in latencies]
     print(
-        f"(c) double scans: {DOUBLE_SCANS} badges × 2 devices at once (≤ {IN_FLIGHT} in flight) "
-        f"in {seconds:.1f} s; exactly one ok: {exactly_one}/{DOUBLE_SCANS}; "
+        f"(c) double scans: {count} badges × 2 devices at once (≤ {IN_FLIGHT} in flight) "
+        f"in {seconds:.1f} s; exactly one ok: {exactly_one}/{count}; "
         f"outcomes {dict(outcomes)}; p50 {percentile(ms, 50):.1f} ms, p99 {percentile(ms, 99):.1f} ms"
     )
 
@@ -397,7 +402,11 @@ def main() -> None:
     parser.add_argument("--pg-port", dest="pg_port", type=int, default=5432)
     parser.add_argument("--user", default="postgres")
     parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument("--database", default=DATABASE, help=f"default {DATABASE}")
+    parser.add_argument("--template", default="", help="copy this migrated database")
+    parser.add_argument("--double-scans", type=int, default=DOUBLE_SCANS)
     args = parser.parse_args()
+    database = args.database
     pg_port = args.pg_port
     if not args.port:
         with socket.socket() as probe:
@@ -407,12 +416,13 @@ def main() -> None:
     class PG:
         host, port, user = args.host, pg_port, args.user
 
-    psql(PG, f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-    psql(PG, f'CREATE DATABASE "{DATABASE}"')
+    psql(PG, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    copy = f' TEMPLATE "{args.template}"' if args.template else ""
+    psql(PG, f'CREATE DATABASE "{database}"{copy}')
     server = None
     try:
-        env = server_environment(PG)
-        needed = DEVICES * args.steady + 1000 * args.hammer + DOUBLE_SCANS + 1000
+        env = server_environment(PG, database)
+        needed = DEVICES * args.steady + 1000 * args.hammer + args.double_scans + 1000
         list_id, tokens, badge_secrets = prepare(env, needed)
         print(
             f"set-up: {len(badge_secrets)} paid attendees, {DEVICES} devices, "
@@ -431,7 +441,7 @@ def main() -> None:
             )
         run_steady(url, tokens, list_id, badges, args.steady)
         run_hammer(url, tokens, list_id, badges, args.hammer)
-        run_double_scans(url, tokens, list_id, badges)
+        run_double_scans(url, tokens, list_id, badges, args.double_scans)
     finally:
         if server is not None:
             server.terminate()
@@ -440,7 +450,7 @@ def main() -> None:
             from django.db import connections
 
             connections.close_all()
-            psql(PG, f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+            psql(PG, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

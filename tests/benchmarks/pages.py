@@ -58,7 +58,10 @@ def build_site():
     call_command("migrate", verbosity=0, interactive=False)
     call_command("collectstatic", verbosity=0, interactive=False)
     call_command("seed_demo", "--no-admin", verbosity=0, stdout=io.StringIO())
-    page = EventPage.objects.get(event__slug="annual-conference-2027")
+    # The English page: the demo has its Spanish and French translations too.
+    page = EventPage.objects.get(
+        event__slug="annual-conference-2027", locale__language_code="en"
+    )
     add_paid_attendees(page.event, PAID_ATTENDEES)
     return page
 

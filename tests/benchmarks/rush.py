@@ -7,6 +7,9 @@ first if it exists):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \\
         .venv/bin/python -m tests.benchmarks.rush [--workers 4] [--duration 60]
 
+(--orders, --clients, --seats, --rates and --template make the tiny run of
+the suite's smoke test, tests/production/test_benchmarks_smoke.py.)
+
 Two runs, each printing sold, oversold, answers by HTTP status and code,
 orders per minute and client-side p50/p95/p99 (loopback round trip):
 
@@ -50,17 +53,19 @@ ROOT = Path(__file__).resolve().parents[2]
 # --- Set-up ------------------------------------------------------------------------
 
 
-def scratch_database(url: str) -> str:
-    """Create an empty `<name>_rush` database on the server of `url`; its URL."""
+def scratch_database(url: str, template: str = "") -> str:
+    """Create a `<name>_rush` database on the server of `url`, empty or a copy of
+    the (migrated) `template` database; its URL."""
     import psycopg
 
     parts = urlsplit(url)
     name = parts.path.lstrip("/") or "postgres"
     scratch = f"{name}_rush"
     admin_url = urlunsplit(parts._replace(path="/postgres"))
+    copy = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{scratch}"')
+        conn.execute(f'CREATE DATABASE "{scratch}"{copy}')
     return urlunsplit(parts._replace(path=f"/{scratch}"))
 
 
@@ -90,7 +95,7 @@ def server_environment(database_url: str) -> dict[str, str]:
     return env
 
 
-def prepare(env: dict[str, str]) -> tuple[str, dict[str, int]]:
+def prepare(env: dict[str, str], *, seats: int = 100) -> tuple[str, dict[str, int]]:
     """Migrate, create a staff token and the two benchmark events; (token, ids)."""
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conference.settings")
@@ -115,7 +120,7 @@ def prepare(env: dict[str, str]) -> tuple[str, dict[str, int]]:
     _token, raw = create_api_token(staff, name="rush benchmark")
     now = timezone.now()
     ids = {}
-    for slug, capacity in (("rush", 100), ("sustained", 1_000_000)):
+    for slug, capacity in (("rush", seats), ("sustained", 1_000_000)):
         event = Event.objects.create(
             name=slug.title(),
             slug=slug,
@@ -413,16 +418,22 @@ def main() -> None:
         default="40,60,80,100,130,160,200",
         help="rates tried after run (b), in order",
     )
+    parser.add_argument("--orders", type=int, default=500, help="run (a) orders")
+    parser.add_argument("--clients", type=int, default=50, help="run (a) clients")
+    parser.add_argument("--seats", type=int, default=100, help="run (a) seats")
+    parser.add_argument(
+        "--template", default="", help="copy this migrated database (smoke test)"
+    )
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         raise SystemExit("Set DATABASE_URL to a PostgreSQL server (postgres://…).")
-    env = server_environment(scratch_database(url))
+    env = server_environment(scratch_database(url, args.template))
     print(
         f"Preparing the scratch database ({urlsplit(env['DATABASE_URL']).path[1:]}) …"
     )
-    token, ids = prepare(env)
+    token, ids = prepare(env, seats=args.seats)
     port = args.port or free_port()
     server = start_gunicorn(env, workers=args.workers, port=port)
     base = f"http://127.0.0.1:{port}/api/v1/events"
@@ -431,13 +442,18 @@ def main() -> None:
     )
     try:
         rush = closed_loop(
-            f"{base}/rush/orders/", token, ids["rush"], requests_total=500, clients=50
+            f"{base}/rush/orders/",
+            token,
+            ids["rush"],
+            requests_total=args.orders,
+            clients=args.clients,
         )
         report(
-            "(a) rush: 500 orders, 50 concurrent clients, 100 seats",
+            f"(a) rush: {args.orders} orders, {args.clients} concurrent clients, "
+            f"{args.seats} seats",
             rush,
             sold=sold_count(ids["rush"]),
-            capacity=100,
+            capacity=args.seats,
         )
 
         sustained = open_loop(

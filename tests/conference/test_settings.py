@@ -1,60 +1,18 @@
+"""Settings read from the environment, in a fresh interpreter as at start-up.
+
+`check --deploy` with production settings runs in the production path test
+(tests/production/test_production_path.py).
+"""
+
 import json
-import os
 import secrets
-import subprocess
-import sys
 from copy import deepcopy
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteDatabaseWrapper
 
-BASE_DIR = Path(settings.BASE_DIR)
-PRODUCTION_ENV = {
-    "DEBUG": "false",
-    "ALLOWED_HOSTS": "events.example.org",
-    "SITE_URL": "https://events.example.org",
-}
-# Set for the test run by tests/environment.py; a production start-up has none of them.
-TEST_ONLY_VARIABLES = {
-    "SECRET_KEY",
-    "DEBUG",
-    "ALLOWED_HOSTS",
-    "SITE_URL",
-    "SECURE_SSL_REDIRECT",
-    "TASK_BACKEND",
-    "EMAIL_BACKEND",
-    "DJANGO_SETTINGS_MODULE",
-    "STATIC_MANIFEST",
-    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by tests/browser/conftest.py for Playwright
-}
-
-
-def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    """Run manage.py in a fresh interpreter with the given environment on top."""
-    base = {k: v for k, v in os.environ.items() if k not in TEST_ONLY_VARIABLES}
-    return subprocess.run(  # noqa: S603 (our own manage.py, fixed arguments)
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def test_deploy_check_is_clean_with_production_settings():
-    result = manage(
-        "check", "--deploy", SECRET_KEY=secrets.token_urlsafe(50)[:50], **PRODUCTION_ENV
-    )
-
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    assert "WARNINGS" not in output
-    assert "System check identified no issues (0 silenced)." in output
+from tests.production.operator import PRODUCTION_ENV, manage
 
 
 def test_missing_secret_key_stops_start_up_when_debug_is_off():
@@ -139,3 +97,69 @@ def test_production_settings_turn_on_https_only_cookies_hsts_and_session_expiry(
         # the next request instead of failing it.
         "db_health_checks": True,
     }
+
+
+DATABASE_REPORT = (
+    "import json; from django.conf import settings as s; from django.db import connection;"
+    "cursor = connection.cursor(); cursor.execute('PRAGMA journal_mode');"
+    "d = s.DATABASES['default'];"
+    "print(json.dumps({'engine': d['ENGINE'], 'name': d['NAME'], 'options': d['OPTIONS'],"
+    "'journal_mode': cursor.fetchone()[0]}))"
+)
+
+
+def database_report(**env: str) -> dict:
+    result = manage(
+        "shell",
+        "-c",
+        DATABASE_REPORT,
+        SECRET_KEY=secrets.token_urlsafe(50),
+        **PRODUCTION_ENV,
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_a_sqlite_database_url_gets_the_settings_of_the_default_sqlite(tmp_path):
+    from_url = database_report(DATABASE_URL=f"sqlite:///{tmp_path}/url.sqlite3")
+    default = database_report(DATABASE_URL="", SQLITE_PATH=f"{tmp_path}/path.sqlite3")
+
+    assert from_url == {
+        "engine": "django.db.backends.sqlite3",
+        "name": f"{tmp_path}/url.sqlite3",
+        "options": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 3,
+            "init_command": (
+                "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
+            ),
+        },
+        # The connection opened (dj-database-url's own options were a TypeError).
+        "journal_mode": "wal",
+    }
+    assert {**default, "name": from_url["name"]} == from_url
+
+
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [
+        ("mysql://events:s3cret-pw@db.example.org/events", "a mysql:// address"),
+        ("redis://127.0.0.1:6379/0", "a redis:// address"),
+        ("events.sqlite3", "an address without a scheme"),
+    ],
+)
+def test_an_unsupported_database_url_is_a_one_line_error_naming_it(url, named):
+    result = manage(
+        "check",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        DATABASE_URL=url,
+        **PRODUCTION_ENV,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "manage.py: DATABASE_URL must be postgres://user:password@host:5432/name or "
+        f"sqlite:///path/to/file.sqlite3, not {named}."
+    ]
+    assert "s3cret" not in result.stderr  # the rest of the address stays private

@@ -192,7 +192,10 @@ def start_gunicorn(env: dict[str, str], port: int, log) -> subprocess.Popen:
         if process.poll() is not None:
             raise SystemExit(f"gunicorn exited with {process.returncode}")
         try:
-            requests.get(f"http://127.0.0.1:{port}/api/schema/", timeout=5)
+            # Any answer will do: with SECURE_SSL_REDIRECT it is a redirect.
+            requests.get(
+                f"http://127.0.0.1:{port}/api/schema/", timeout=5, allow_redirects=False
+            )
             return process
         except requests.RequestException:
             time.sleep(0.3)
