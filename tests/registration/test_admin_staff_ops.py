@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from registration import selectors
 from registration.models import (
     ActivityLog,
     Answer,
@@ -338,7 +339,9 @@ def test_order_page_shows_attendees_answers_payments_refunds_invoice_and_log(
     assert f"2027-{full_order.pk:04d}" in html
     assert "<code>order.paid</code>" in html
     # Consent is flagged; medical data stays with Youth protection.
-    assert response.context["flags"] == ["Consent missing"]
+    assert response.context["flags"] == [
+        (selectors.OrderFlag.CONSENT_MISSING, "Consent missing", "")
+    ]
     assert MEDICAL not in html
     assert "2011-06-02" not in html
 
@@ -418,6 +421,8 @@ def test_manager_actions_on_a_pending_order(client, staff, event):
         "Admit before payment",
         "Extend hold",
         "Resend e-mails",
+        # A pending order admitted before payment gets in, so it can be blocked.
+        "Block tickets",
         "Cancel order",
     ]
 
