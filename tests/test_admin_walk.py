@@ -34,7 +34,7 @@ from wagtail.admin.admin_url_finder import AdminURLFinder
 from wagtail.admin.menu import admin_menu
 from wagtail.admin.views.generic.base import BaseListingView
 from wagtail.admin.viewsets import viewsets
-from wagtail.models import Page, Task, Workflow
+from wagtail.models import Page, ReferenceIndex, Task, Workflow
 
 pytestmark = pytest.mark.django_db
 
@@ -438,6 +438,11 @@ def test_every_admin_page_answers_without_a_server_error(client):
     # command's system checks do outside tests).
     admin_patterns()
     call_command("rebuild_references_index", stdout=io.StringIO())
+    # Usage pages have rows to show: events and delegations are referred to.
+    referred = ReferenceIndex.objects.filter(to_content_type__app_label="registration")
+    assert {"event", "delegation"} <= set(
+        referred.values_list("to_content_type__model", flat=True)
+    )
     client.force_login(user)
     walker = Walker(client)
     values = parameter_values()
