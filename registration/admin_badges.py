@@ -46,6 +46,7 @@ from wagtail.admin.widgets import AdminDateTimeInput
 from wagtail.admin.widgets.button import Button, HeaderButton
 
 from registration import selectors
+from registration.admin_links import EditOrInspectLinks
 from registration.models import (
     Attendee,
     BadgeLayout,
@@ -647,7 +648,7 @@ class ReissueTicketView(AttendeeActionView):
         return redirect("attendees:inspect", pk=self.attendee.pk)
 
 
-class AttendeeViewSet(ModelViewSet):
+class AttendeeViewSet(EditOrInspectLinks, ModelViewSet):
     """Attendees, read-only: find a person, reprint the badge, reissue the ticket."""
 
     model = Attendee

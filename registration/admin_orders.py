@@ -48,6 +48,7 @@ from wagtail.admin.widgets.button import Button
 from registration import admin_order_actions as actions
 from registration import selectors, staff_access
 from registration.admin_badges import attendee_viewset
+from registration.admin_links import EditOrInspectLinks
 from registration.admin_vouchers import BulkVoucherViewSet
 from registration.admin_waiting_list import WaitingListViewSet
 from registration.models import (
@@ -250,7 +251,7 @@ class DecisionForm(forms.Form):
     )
 
 
-class OrdersViewSet(ModelViewSet):
+class OrdersViewSet(EditOrInspectLinks, ModelViewSet):
     """Orders: find one, see who it admits, approve or decline applications."""
 
     model = Order

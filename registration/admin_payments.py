@@ -23,6 +23,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from registration.admin_links import EditOrInspectLinks
 from registration.models import (
     Invoice,
     InvoiceStatus,
@@ -60,7 +61,7 @@ class CardStatusIndexView(IndexView):
         return super().get(request, *args, **kwargs)
 
 
-class ReadOnlyViewSet(ModelViewSet):
+class ReadOnlyViewSet(EditOrInspectLinks, ModelViewSet):
     index_view_class = CardStatusIndexView
     inspect_view_enabled = True
     add_to_admin_menu = False

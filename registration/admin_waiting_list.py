@@ -28,6 +28,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
 from registration import staff_access
+from registration.admin_links import EditOrInspectLinks
 from registration.models import Event, WaitingListEntry, WaitingListStatus
 from registration.services import waiting_list
 from registration.services.errors import RegistrationError
@@ -175,7 +176,7 @@ class CancelEntryView(EntryActionView):
         return _("%(name)s is off the waiting list.") % {"name": entry.name}
 
 
-class WaitingListViewSet(ModelViewSet):
+class WaitingListViewSet(EditOrInspectLinks, ModelViewSet):
     """People join from the public page, offers go out by themselves."""
 
     model = WaitingListEntry
