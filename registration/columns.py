@@ -127,6 +127,25 @@ def check_columns(
     return found
 
 
+def column_errors(
+    error_class,
+    model: type[models.Model],
+    values: Mapping[str, Any],
+    *,
+    columns: Mapping[str, str] | None = None,
+    prefix: str = "",
+) -> list:
+    """`check_columns` as the calling service's own field-named errors.
+
+    `error_class` is built as `error_class(message, code=..., field=path)`, as
+    every RegistrationError is (OrderError, TravelError, ConsentError, ...).
+    """
+    return [
+        error_class(error.message, code=error.code, field=path)
+        for path, error in check_columns(model, values, columns=columns, prefix=prefix)
+    ]
+
+
 class ColumnText(MaxLengthValidator):
     """`text_problems` as a validator, for the API's and forms' input fields.
 

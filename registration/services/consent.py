@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registration.columns import check_columns
+from registration.columns import column_errors
 from registration.models import (
     LIVE_ORDER_STATUSES,
     ConsentText,
@@ -143,20 +143,17 @@ def sign_guardian_consent(
                 field="emergency_contact_phone",
             )
         )
-    errors += [
-        ConsentError(error.message, code=error.code, field=path)
-        for path, error in check_columns(
-            GuardianConsent, {"signed_name": signed_name.strip()}
-        )
-        + check_columns(
-            YouthDetails,
-            {
-                "medical_notes": medical_notes.strip(),
-                "emergency_contact_name": emergency_contact_name.strip(),
-                "emergency_contact_phone": emergency_contact_phone.strip(),
-            },
-        )
-    ]
+    errors += column_errors(
+        ConsentError, GuardianConsent, {"signed_name": signed_name.strip()}
+    ) + column_errors(
+        ConsentError,
+        YouthDetails,
+        {
+            "medical_notes": medical_notes.strip(),
+            "emergency_contact_name": emergency_contact_name.strip(),
+            "emergency_contact_phone": emergency_contact_phone.strip(),
+        },
+    )
     if errors:
         raise ConsentInvalid(errors)
     event = youth.attendee.order.event

@@ -26,7 +26,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from registration.columns import check_columns, text_problems
+from registration.columns import column_errors, text_problems
 from registration.models import (
     LIVE_ORDER_STATUSES,
     ORDER_TRANSITIONS,
@@ -139,13 +139,6 @@ ATTENDEE_TEXT_FIELDS = (
     "city",
 )
 YOUTH_TEXT_FIELDS = ("guardian_name", "guardian_email", "guardian_phone")
-
-
-def _column_errors(model, values: dict, *, columns=None, prefix="") -> list[OrderError]:
-    return [
-        OrderError(error.message, code=error.code, field=path)
-        for path, error in check_columns(model, values, columns=columns, prefix=prefix)
-    ]
 
 
 def _texts(data, names) -> dict[str, str]:
@@ -311,7 +304,8 @@ def _validate(
         errors.append(
             OrderError(_("Enter your name."), code="required", field="buyer.name")
         )
-    errors += _column_errors(
+    errors += column_errors(
+        OrderError,
         Order,
         _texts(buyer, BUYER_COLUMNS),
         columns=BUYER_COLUMNS,
@@ -395,11 +389,12 @@ def _validate(
     for index, data in enumerate(attendees):
         path = f"attendees.{index}"
         texts = _texts(data, ATTENDEE_TEXT_FIELDS)
-        errors += _column_errors(Attendee, texts, prefix=f"{path}.")
+        errors += column_errors(OrderError, Attendee, texts, prefix=f"{path}.")
         if error := _composed_badge_name_error(texts, path=f"{path}."):
             errors.append(error)
         if data.youth is not None:
-            errors += _column_errors(
+            errors += column_errors(
+                OrderError,
                 YouthDetails,
                 _texts(data.youth, YOUTH_TEXT_FIELDS),
                 prefix=f"{path}.youth.",
@@ -1484,8 +1479,8 @@ def update_attendee(
         errors.append(
             OrderError(_("Choose a country."), code="invalid_choice", field="country")
         )
-    errors += _column_errors(
-        Attendee, {name: values[name] for name in ATTENDEE_TEXT_FIELDS}
+    errors += column_errors(
+        OrderError, Attendee, {name: values[name] for name in ATTENDEE_TEXT_FIELDS}
     )
     if error := _composed_badge_name_error(values, path=""):
         errors.append(error)

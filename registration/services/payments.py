@@ -31,7 +31,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registration.columns import check_columns
+from registration.columns import column_errors
 from registration.models import (
     COUNTED_REFUND_STATUSES,
     OPEN_PAYMENT_STATUSES,
@@ -1372,17 +1372,15 @@ def _billing_errors(billing: BillingData) -> list[PaymentError]:
                 )
             )
     # The same columns hold a delegation's billing details (billing_name, ...).
-    errors += [
-        PaymentError(error.message, code=error.code, field=path)
-        for path, error in check_columns(
-            BillingDetails,
-            {
-                name: getattr(billing, name).strip()
-                for name in ("name", "address", "tax_id", "po_number", "email")
-            },
-            prefix="billing.",
-        )
-    ]
+    errors += column_errors(
+        PaymentError,
+        BillingDetails,
+        {
+            name: getattr(billing, name).strip()
+            for name in ("name", "address", "tax_id", "po_number", "email")
+        },
+        prefix="billing.",
+    )
     return errors
 
 

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from registration.airports import airport_zone, find_airport, normalise_code
-from registration.columns import check_columns
+from registration.columns import column_errors
 from registration.models import (
     Attendee,
     Delegation,
@@ -76,14 +76,6 @@ def _text(data: Mapping[str, Any], name: str) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _column_errors(values: dict[str, str]) -> list[TravelError]:
-    """The travel plan's texts its columns cannot take (registration/columns.py)."""
-    return [
-        TravelError(error.message, code=error.code, field=path)
-        for path, error in check_columns(TravelPlan, values)
-    ]
-
-
 def _flag(data: Mapping[str, Any], name: str) -> bool:
     return data.get(name) in TRUE_VALUES
 
@@ -126,8 +118,10 @@ def _leg(data: Mapping[str, Any], leg: str, errors: list[TravelError]) -> dict:
         f"{leg}_carrier": _text(data, f"{leg}_carrier"),
         f"{leg}_number": _text(data, f"{leg}_number").upper(),
     }
-    errors += _column_errors(
-        {name: result[name] for name in (f"{leg}_carrier", f"{leg}_number")}
+    errors += column_errors(
+        TravelError,
+        TravelPlan,
+        {name: result[name] for name in (f"{leg}_carrier", f"{leg}_number")},
     )
     if not (raw_date or raw_time or code):
         return result
@@ -236,8 +230,10 @@ def save_travel_plan(
     values["lodging_kind"] = lodging_kind
     for name in ("lodging_name", "room_sharing_with", "notes"):
         values[name] = _text(data, name)
-    errors += _column_errors(
-        {name: values[name] for name in ("lodging_name", "room_sharing_with", "notes")}
+    errors += column_errors(
+        TravelError,
+        TravelPlan,
+        {name: values[name] for name in ("lodging_name", "room_sharing_with", "notes")},
     )
     if errors:
         raise TravelInvalid(errors)

@@ -10,7 +10,7 @@ from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registration.columns import check_columns
+from registration.columns import column_errors
 from registration.models import (
     Event,
     TicketType,
@@ -49,10 +49,12 @@ def join_waiting_list(
         raise WaitingListError(
             _("Enter a valid e-mail address."), code="invalid", field="email"
         ) from exc
-    for path, error in check_columns(
-        WaitingListEntry, {"name": name.strip(), "email": email.strip()}
+    for error in column_errors(
+        WaitingListError,
+        WaitingListEntry,
+        {"name": name.strip(), "email": email.strip()},
     ):
-        raise WaitingListError(error.message, code=error.code, field=path)
+        raise error
     if not 1 <= quantity <= ticket_type.max_per_order:
         raise WaitingListError(
             _("Ask for between 1 and %(n)s places.") % {"n": ticket_type.max_per_order},
