@@ -9,7 +9,7 @@ from rest_framework import serializers
 from registration import staff_access
 from registration.columns import ColumnText
 from registration.models import Attendee, Event, Order, PaymentMethod, YouthDetails
-from registration.names import validate_no_bidi_controls
+from registration.names import NAME_VALIDATORS
 from registration.selectors import CatalogueItem
 
 
@@ -142,7 +142,8 @@ LANGUAGE_CHOICES = [code for code, _name in settings.LANGUAGES]
 
 def column_field(model, name: str, **kwargs) -> serializers.CharField:
     """An input field for the column `model.name`: its length and, for names, the
-    rule against bidirectional controls (registration/columns.py), as the
+    rules against bidirectional controls and unprintable characters
+    (registration/columns.py), as the
     services check them; an EmailField for an e-mail column."""
     column = model._meta.get_field(name)
     kind = (
@@ -158,7 +159,7 @@ OPTIONAL = {"required": False, "allow_blank": True}
 
 class ColumnTextMixin:
     """For a ModelSerializer: each text column's field gets `ColumnText` in place
-    of DRF's own length check (and of the model's bidi validator, which
+    of DRF's own length check (and of the model's name validators, which
     ColumnText applies with a message naming the field), so that the API
     refuses what the column cannot take in the words of the rest of the API;
     TextFields get FREE_TEXT_LIMIT."""
@@ -173,7 +174,7 @@ class ColumnTextMixin:
                 *(
                     validator
                     for validator in kwargs.get("validators", [])
-                    if validator is not validate_no_bidi_controls
+                    if validator not in NAME_VALIDATORS
                     and not isinstance(validator, MaxLengthValidator)
                 ),
                 ColumnText(model_field),

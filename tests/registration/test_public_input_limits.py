@@ -680,6 +680,9 @@ def test_a_name_no_font_can_print_is_refused(world, entry_name):
             "printed on a badge or ticket: \ue000 (U+E000). Please leave them out."
         )
         assert_refused(entry, name, UNPRINTABLE_NAME, expected)
+        # Said once: the model's own validator does not repeat it.
+        response = entry.send({name: UNPRINTABLE_NAME})
+        assert errors_at(response, entry, name) == [expected], (entry.name, name)
 
 
 # --- Every text column is reached, or known to be out of public reach -----------------
