@@ -24,7 +24,7 @@ from cms.models import (
     Sponsor,
     StandardPage,
 )
-from registration.demo_data import DemoCatalogue
+from registration.catalogue.demo import DemoCatalogue
 
 SPEAKERS = [
     ("Amara Okonkwo", "Mayor", "City of Enugu", "Enugu, Nigeria"),

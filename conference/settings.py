@@ -251,7 +251,7 @@ if TASK_BACKEND not in _TASK_BACKENDS:
     )
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASK_BACKEND]}}
 # A task of ours RUNNING longer than this is taken for one whose worker died
-# and is run again by the periodic loop (registration/services/recovery.py).
+# and is run again by the periodic loop (registration/jobs/recovery.py).
 STALLED_TASK_SECONDS = env_int("STALLED_TASK_SECONDS", 15 * 60)
 if TASK_BACKEND == "rq":
     if not REDIS_URL:
@@ -371,7 +371,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Integrations send a staff user's API token (stored hashed, see
-    # registration.models.access); staff tools in the browser use the session.
+    # registration.staff.models.access); staff tools in the browser use the session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "registration.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -414,10 +414,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LanguageEnum": [code for code, _name in LANGUAGES],
         # "KindEnum" stays the events' name it had before other kinds joined.
-        "KindEnum": "registration.models.events.EventKind",
+        "KindEnum": "registration.catalogue.models.EventKind",
         "CountryEnum": "django_countries.countries",
-        "PartnershipKindEnum": "registration.models.network.PartnershipKind",
-        "ExchangeKindEnum": "registration.models.network.ExchangeKind",
+        "PartnershipKindEnum": "registration.travel.models.PartnershipKind",
+        "ExchangeKindEnum": "registration.travel.models.ExchangeKind",
     },
 }
 
@@ -453,7 +453,7 @@ TWO_FACTOR_REQUIRED_GROUPS = env_list(
 )
 OTP_TOTP_ISSUER = "SCI Events"
 
-# --- Retention (registration/services/privacy.py, run by run_periodic) ---------------------
+# --- Retention (registration/privacy/services.py, run by run_periodic) ---------------------
 # Youth details (dates of birth, guardians, medical data) are deleted this many
 # days after their event ends.
 YOUTH_RETENTION_DAYS = env_int("YOUTH_RETENTION_DAYS", 30)

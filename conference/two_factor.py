@@ -95,7 +95,7 @@ class RequireTwoFactorMiddleware:
 @require_http_methods(["GET", "POST"])
 def setup(request):
     """Add an authenticator app: scan, then confirm with its first code."""
-    from registration.services.documents import qr_data_uri
+    from registration.documents.services.rendering import qr_data_uri
 
     user = request.user
     if user_has_device(user, confirmed=True) and not user.is_verified():

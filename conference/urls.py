@@ -8,7 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from registration.views import payments as payment_views
+from registration.payments import views as payment_views
 
 # Not language-prefixed: staff, machines and the language switch itself.
 urlpatterns = [
@@ -22,7 +22,7 @@ urlpatterns = [
     path(
         "payments/stripe/webhook/", payment_views.stripe_webhook, name="stripe_webhook"
     ),
-    path("checkin/", include("registration.checkin_urls")),  # volunteer app
+    path("checkin/", include("registration.checkin.urls")),  # volunteer app
 ]
 
 if settings.DEBUG:
@@ -31,7 +31,7 @@ if settings.DEBUG:
 # English at /, Spanish at /es/, French at /fr/. Wagtail's catch-all comes last.
 urlpatterns += i18n_patterns(
     path("", include("registration.urls")),
-    path("", include("registration.payments_urls")),  # pay, done, receipts, invoices
+    path("", include("registration.payments.urls")),  # pay, done, receipts, invoices
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

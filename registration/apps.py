@@ -1,5 +1,27 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+# Modules that register themselves when imported: e-mail builders with the
+# outbox (registration/outbox/mail.py) and background tasks with the queue
+# (registration/jobs/queue.py). Services look both up by name, so they never
+# import the modules that use them. The last three keep the task names queued
+# before the packages were reorganised (see their docstrings).
+SELF_REGISTERING_MODULES = (
+    "registration.orders.emails",
+    "registration.consent.emails",
+    "registration.waiting_list.emails",
+    "registration.payments.emails",
+    "registration.documents.emails",
+    "registration.travel.emails",
+    "registration.outbox.tasks",
+    "registration.documents.tasks",
+    "registration.staff.tasks",
+    "registration.tasks",
+    "registration.tasks_badges",
+    "registration.tasks_exports",
+)
 
 
 class RegistrationConfig(AppConfig):
@@ -19,3 +41,6 @@ class RegistrationConfig(AppConfig):
 
         # Wagtail's own CSV downloads write text as it is; see spreadsheets.py.
         neutralise_wagtail_exports()
+
+        for module in SELF_REGISTERING_MODULES:
+            import_module(module)

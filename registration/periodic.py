@@ -7,17 +7,15 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from registration.services import (
-    consent,
-    exports,
-    orders,
-    outbox,
-    payments,
-    privacy,
-    recovery,
-    travel,
-    waiting_list,
-)
+from registration.consent import services as consent
+from registration.jobs import recovery
+from registration.orders import services as orders
+from registration.outbox import services as outbox
+from registration.payments import services as payments
+from registration.privacy import services as privacy
+from registration.staff.services import exports
+from registration.travel.services import travel
+from registration.waiting_list import services as waiting_list
 
 logger = logging.getLogger(__name__)
 

@@ -54,7 +54,8 @@ from registration.models import (
     RefundStatus,
     TicketType,
 )
-from registration.models.network import (
+from registration.money import CURRENCY_DECIMALS, format_money
+from registration.travel.models import (
     Exchange,
     ExchangeKind,
     Partnership,
@@ -62,7 +63,6 @@ from registration.models.network import (
     PartnershipStatus,
     Programme,
 )
-from registration.money import CURRENCY_DECIMALS, format_money
 
 
 def seat_holding(now: datetime, prefix: str = "order__") -> Q:
@@ -1295,7 +1295,7 @@ def get_travel_manifest(
     comes before one at 23:00 in Honolulu (three hours later in real time).
     Two queries whatever the number of travellers.
     """
-    from registration.airports import airport_zone
+    from registration.travel.airports import airport_zone
 
     if direction not in {"arrival", "departure"}:
         raise ValueError(direction)

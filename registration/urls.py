@@ -2,15 +2,12 @@
 
 from django.urls import path
 
-from registration.views import (
-    calendar,
-    checkout,
-    consent,
-    delegation_page,
-    order_page,
-    privacy_notice,
-    waiting_list,
-)
+from registration.catalogue import views as calendar
+from registration.consent import views as consent
+from registration.orders.views import checkout, order_page
+from registration.privacy import views as privacy_notice
+from registration.travel import views as delegation_page
+from registration.waiting_list import views as waiting_list
 
 app_name = "registration"
 

@@ -108,7 +108,7 @@ def complete_demo(staff) -> None:
         TravelPlan,
         VisaLetter,
     )
-    from registration.services.api_tokens import create_api_token
+    from registration.staff.services.api_tokens import create_api_token
     from tests.factories.registration_more import (
         ConsentTextFactory,
         MemberOrganisationFactory,
@@ -232,8 +232,6 @@ def parameter_values() -> dict[str, Callable[[str], list]]:
     from wagtail.images import get_image_model
     from wagtail.models import Collection
 
-    from registration.admin_imports import IMPORTERS
-    from registration.admin_reports import report_tables
     from registration.models import (
         ApiToken,
         Attendee,
@@ -242,8 +240,10 @@ def parameter_values() -> dict[str, Callable[[str], list]]:
         ExportJob,
         VisaLetter,
     )
-    from registration.models.exports import ExportKind
     from registration.selectors import get_event_report
+    from registration.staff.admin.imports import IMPORTERS
+    from registration.staff.admin.reports import report_tables
+    from registration.staff.models.exports import ExportKind
 
     def kind(url_name):
         if url_name.startswith("exports:"):

@@ -5,7 +5,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
 from registration.models import ApiToken
-from registration.services.api_tokens import find_token
+from registration.staff.services.api_tokens import find_token
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):

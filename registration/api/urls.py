@@ -5,8 +5,8 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView
 
 from conference.errors import api_not_found
-from registration.api import lists, views
 from registration.api.docs import ApiDocsView
+from registration.orders.api import lists, views
 
 app_name = "api"
 
@@ -24,10 +24,10 @@ urlpatterns = [
     path(
         "v1/orders/<str:code>/cancel/", views.OrderCancel.as_view(), name="order_cancel"
     ),
-    path("v1/checkin/", include("registration.api.checkin")),
-    path("v1/", include("registration.api.payments")),  # mark-paid, refunds
-    path("v1/", include("registration.api.network")),  # partnerships, exchanges
-    path("v1/", include("registration.api.delegations")),  # delegations, travel
+    path("v1/checkin/", include("registration.checkin.api")),
+    path("v1/", include("registration.payments.api")),  # mark-paid, refunds
+    path("v1/", include("registration.network.api")),  # partnerships, exchanges
+    path("v1/", include("registration.travel.api")),  # delegations, travel
     # Public: anyone may read the schema and its docs (DESIGN: addresses).
     path(
         "schema/",

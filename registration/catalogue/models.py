@@ -15,6 +15,7 @@ from modelcluster.models import ClusterableModel
 from wagtail.models import Orderable
 
 from registration.money import CURRENCY_CHOICES
+from registration.names import NAME_VALIDATORS
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(0)]}
 TIME_ZONE_CHOICES = sorted((name, name) for name in zoneinfo.available_timezones())
@@ -139,7 +140,7 @@ class Event(ClusterableModel):
 
 
 class BadgeLayout(models.TextChoices):
-    """How badges are printed; the keys equal `registration.services.badges.LAYOUTS`."""
+    """How badges are printed; the keys equal `registration.documents.services.badges.LAYOUTS`."""
 
     A6 = "a6", _("A6, one badge per page")
     LETTER_6UP = "letter-6up", _("US Letter, six 4×3 in inserts (Avery 5392)")
@@ -455,3 +456,43 @@ class Voucher(models.Model):
                 errors["code"] = _("This event already has a voucher with this code.")
         if errors:
             raise ValidationError(errors)
+
+
+# Member organisations: their code unlocks member prices and members-only tickets.
+class MemberOrganisation(models.Model):
+    """A sister-city member (city, county, state, association) with its member code."""
+
+    name = models.CharField(_("name"), max_length=200, validators=NAME_VALIDATORS)
+    code = models.CharField(
+        _("member code"),
+        max_length=40,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9_-]+$",
+                _("Use letters, digits, hyphens and underscores only."),
+            )
+        ],
+        help_text=_("Given to the member; entered at checkout. Not case-sensitive."),
+    )
+    events = models.ManyToManyField(
+        Event,
+        blank=True,
+        related_name="member_organisations",
+        verbose_name=_("valid for events"),
+        help_text=_("Empty: every event."),
+    )
+    valid_until = models.DateTimeField(
+        _("membership valid until"), null=True, blank=True
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("member organisation")
+        verbose_name_plural = _("member organisations")
+        constraints = [
+            models.UniqueConstraint(Lower("code"), name="member_code_unique")
+        ]
+
+    def __str__(self):
+        return self.name

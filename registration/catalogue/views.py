@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 
+from registration.catalogue.services.calendar import attendee_calendar, event_calendar
 from registration.models import Attendee, Event, Order
-from registration.services.calendar import attendee_calendar, event_calendar
 
 
 def _ics(content: bytes, filename: str, *, private: bool) -> HttpResponse:

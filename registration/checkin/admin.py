@@ -16,13 +16,13 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from registration.models import CheckInList, Device
-from registration.services.checkin import (
+from registration.checkin.services.scans import (
     PAIRING_MINUTES,
     checkin_dashboard,
     revoke_device,
     start_pairing,
 )
+from registration.models import CheckInList, Device
 
 
 class CheckInListViewSet(ModelViewSet):
@@ -129,7 +129,7 @@ class DeviceViewSet(ModelViewSet):
             if device.is_revoked:
                 messages.error(request, _("A revoked device cannot be paired."))
                 return redirect(self.get_url_name("index"))
-            from registration.services.documents import qr_data_uri
+            from registration.documents.services.rendering import qr_data_uri
 
             code = start_pairing(device, by=request.user)
             link = request.build_absolute_uri(f"/checkin/#pair={code}")
@@ -141,7 +141,9 @@ class DeviceViewSet(ModelViewSet):
                     "expires_at": device.pairing_expires_at,
                 }
             )
-        return TemplateResponse(request, "checkin/admin/pair.html", context)
+        return TemplateResponse(
+            request, "registration/checkin/admin/pair.html", context
+        )
 
     def revoke_view(self, request, pk):
         device = self._device(request, pk)
@@ -153,7 +155,7 @@ class DeviceViewSet(ModelViewSet):
             return redirect(self.get_url_name("index"))
         return TemplateResponse(
             request,
-            "checkin/admin/revoke.html",
+            "registration/checkin/admin/revoke.html",
             {
                 "device": device,
                 "index_url": reverse(self.get_url_name("index")),
@@ -197,7 +199,9 @@ class DashboardViewSet(ViewSet):
         if chosen is not None:
             context["board"] = checkin_dashboard(chosen)
             context["event"] = chosen.event
-        return TemplateResponse(request, "checkin/admin/dashboard.html", context)
+        return TemplateResponse(
+            request, "registration/checkin/admin/dashboard.html", context
+        )
 
 
 class CheckInMenuGroup(ViewSetGroup):

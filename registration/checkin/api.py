@@ -29,9 +29,7 @@ from rest_framework.views import APIView
 
 from registration.api.converters import MAX_ID
 from registration.api.exceptions import exception_handler
-from registration.api.serializers import ErrorSerializer
-from registration.models import CheckInResult, CheckInType, Device
-from registration.services.checkin import (
+from registration.checkin.services.scans import (
     CheckInError,
     ScanAnswer,
     attendee_card,
@@ -46,7 +44,9 @@ from registration.services.checkin import (
     search_attendees,
     sync_list,
 )
-from registration.services.errors import Busy
+from registration.errors import Busy
+from registration.models import CheckInResult, CheckInType, Device
+from registration.orders.api.serializers import ErrorSerializer
 
 # --- Authentication and permissions --------------------------------------------------
 
@@ -78,7 +78,7 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
 
 
 class DeviceTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "registration.api.checkin.DeviceTokenAuthentication"
+    target_class = "registration.checkin.api.DeviceTokenAuthentication"
     name = "deviceToken"
 
     def get_security_definition(self, auto_schema):

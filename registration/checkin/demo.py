@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
+from registration.checkin.services import scans as checkin
+from registration.errors import RegistrationError
 from registration.models import (
     Attendee,
     CheckInList,
@@ -23,10 +25,8 @@ from registration.models import (
     Order,
     PaymentMethod,
 )
-from registration.services import checkin
-from registration.services.errors import RegistrationError
-from registration.services.orders import AttendeeData, BuyerData, place_order
-from registration.services.payments import mark_paid_by_transfer
+from registration.orders.services import AttendeeData, BuyerData, place_order
+from registration.payments.services import mark_paid_by_transfer
 
 DEVICE_NAME = "Demo door"
 BUYER_EMAIL = "door-demo@sister-cities.example"

@@ -10,8 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from registration.models.events import Event, Extra, TicketType
-from registration.models.orders import Attendee
+from registration.catalogue.models import Event, Extra, TicketType
+from registration.orders.models import Attendee
 
 
 class CheckInType(models.TextChoices):

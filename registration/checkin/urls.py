@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from registration.views import checkin_app
+from registration.checkin import views as checkin_app
 
 app_name = "checkin"
 

@@ -35,7 +35,7 @@ def app(request):
     prefix, so the language cookie or the browser's Accept-Language decides."""
     language = translation.get_language_from_request(request)
     with translation.override(language):
-        response = render(request, "checkin/app.html")
+        response = render(request, "registration/checkin/app.html")
     response["Content-Language"] = language
     patch_vary_headers(response, ("Accept-Language", "Cookie"))
     return response
@@ -47,7 +47,7 @@ def service_worker(request):
     shell = ["/checkin/", *(static(path) for path in SHELL_ASSETS)]
     response = render(
         request,
-        "checkin/sw.js",
+        "registration/checkin/sw.js",
         {
             "shell_json": json.dumps(shell),
             "version": hashlib.sha256(" ".join(shell).encode()).hexdigest()[:12],

@@ -8,9 +8,9 @@ whole (DESIGN invariant 7). Nothing here is ever copied into the ActivityLog.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from registration.models.events import Event
-from registration.models.orders import Attendee
+from registration.catalogue.models import Event
 from registration.names import NAME_VALIDATORS
+from registration.orders.models import Attendee
 from registration.tokens import new_secret
 
 

@@ -13,7 +13,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registration.audit.services import log_activity
 from registration.columns import column_errors
+from registration.errors import ConsentError, ConsentInvalid, OrderError
 from registration.models import (
     LIVE_ORDER_STATUSES,
     ConsentText,
@@ -22,9 +24,7 @@ from registration.models import (
     TicketType,
     YouthDetails,
 )
-from registration.services.audit import log_activity
-from registration.services.errors import ConsentError, ConsentInvalid, OrderError
-from registration.services.outbox import enqueue_message
+from registration.outbox.services import enqueue_message
 
 REMINDER_AFTER_DAYS = (3, 7)
 

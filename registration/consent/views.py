@@ -7,13 +7,13 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from registration.models import ConsentText
-from registration.services.consent import (
+from registration.consent.services import (
     current_consent_text,
     find_youth_by_consent_token,
     sign_guardian_consent,
 )
-from registration.services.errors import ConsentError, ConsentInvalid
+from registration.errors import ConsentError, ConsentInvalid
+from registration.models import ConsentText
 
 FIELDS = (
     "signed_name",
@@ -32,7 +32,9 @@ def consent_form(request, token: str):
         if exc.code == "unknown_token":
             raise Http404 from exc
         return render(
-            request, "registration/consent_closed.html", {"message": exc.message}
+            request,
+            "registration/consent/consent_closed.html",
+            {"message": exc.message},
         )
     attendee = youth.attendee
     event = attendee.order.event
@@ -48,7 +50,7 @@ def consent_form(request, token: str):
         "errors": {},
     }
     if request.method == "GET" or context["signed"] or text is None:
-        return render(request, "registration/consent_form.html", context)
+        return render(request, "registration/consent/consent_form.html", context)
 
     values = {name: request.POST.get(name, "").strip() for name in FIELDS}
     context["values"] = values
@@ -65,11 +67,15 @@ def consent_form(request, token: str):
         )
     except ConsentInvalid as exc:
         context["errors"] = {e.field: [e.message] for e in exc.errors}
-        return render(request, "registration/consent_form.html", context, status=400)
+        return render(
+            request, "registration/consent/consent_form.html", context, status=400
+        )
     except ConsentError as exc:
         context["alert"] = exc.message
         context["signed"] = exc.code == "already_signed"
-        return render(request, "registration/consent_form.html", context, status=409)
+        return render(
+            request, "registration/consent/consent_form.html", context, status=409
+        )
     context["signed"] = True
     context["just_signed"] = True
-    return render(request, "registration/consent_form.html", context)
+    return render(request, "registration/consent/consent_form.html", context)

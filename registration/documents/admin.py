@@ -47,6 +47,7 @@ from wagtail.admin.widgets.button import Button, HeaderButton
 
 from registration import selectors
 from registration.admin_links import EditOrInspectLinks
+from registration.documents.services import badges, tickets
 from registration.models import (
     Attendee,
     BadgeLayout,
@@ -58,7 +59,6 @@ from registration.models import (
     Extra,
     TicketType,
 )
-from registration.services import badges, tickets
 
 PRINT_PERMISSION = "registration.print_badges"
 
@@ -212,7 +212,7 @@ class PrintBadgesForm(forms.Form):
 class BadgesIndexView(PrintPermissionRequired, WagtailAdminTemplateMixin, TemplateView):
     """Events to print for, and the latest print jobs."""
 
-    template_name = "registration/admin/badges/index.html"
+    template_name = "registration/documents/admin/badges/index.html"
     page_title = gettext_lazy("Print badges")
     header_icon = "doc-full"
 
@@ -233,7 +233,7 @@ class BadgesIndexView(PrintPermissionRequired, WagtailAdminTemplateMixin, Templa
 class PrintBadgesView(PrintPermissionRequired, WagtailAdminTemplateMixin, FormView):
     """The print form of one event; submitting it starts a job."""
 
-    template_name = "registration/admin/badges/print.html"
+    template_name = "registration/documents/admin/badges/print.html"
     form_class = PrintBadgesForm
     page_title = gettext_lazy("Print badges")
     header_icon = "doc-full"
@@ -279,7 +279,7 @@ class PrintBadgesView(PrintPermissionRequired, WagtailAdminTemplateMixin, FormVi
 class BadgeJobView(PrintPermissionRequired, WagtailAdminTemplateMixin, TemplateView):
     """One job: its choices, a progress bar while it renders, then the PDF."""
 
-    template_name = "registration/admin/badges/job.html"
+    template_name = "registration/documents/admin/badges/job.html"
     page_title = gettext_lazy("Badge print job")
     header_icon = "doc-full"
 
@@ -514,7 +514,7 @@ class AttendeeIndexView(AttendeeActionsMixin, IndexView):
 
 
 class AttendeeInspectView(AttendeeActionsMixin, InspectView):
-    template_name = "registration/admin/attendees/inspect.html"
+    template_name = "registration/documents/admin/attendees/inspect.html"
 
     def get_object(self, queryset=None):
         return get_object_or_404(
@@ -583,7 +583,7 @@ class AttendeeActionView(WagtailAdminTemplateMixin, TemplateView):
 
 
 class ReprintBadgeView(AttendeeActionView):
-    template_name = "registration/admin/attendees/reprint.html"
+    template_name = "registration/documents/admin/attendees/reprint.html"
     page_title = gettext_lazy("Reprint badge")
 
     def has_permission(self, user) -> bool:
@@ -613,7 +613,7 @@ class ReprintBadgeView(AttendeeActionView):
 
 
 class ReissueTicketView(AttendeeActionView):
-    template_name = "registration/admin/attendees/reissue.html"
+    template_name = "registration/documents/admin/attendees/reissue.html"
     page_title = gettext_lazy("Reissue ticket")
 
     def has_permission(self, user) -> bool:
@@ -725,7 +725,7 @@ def _join_events_menu() -> None:
 
     The Attendees screen belongs to the Registration group (admin_orders.py).
     """
-    from registration.wagtail_hooks import EventsMenuGroup
+    from registration.catalogue.admin.events import EventsMenuGroup
 
     EventsMenuGroup.items = (*EventsMenuGroup.items, badge_printing_viewset)
 

@@ -1,20 +1,15 @@
-"""The e-mail that carries a reissued ticket, built for `registration/emails.py`.
+"""The e-mail that carries a reissued ticket.
 
-Kept in its own module while `emails.py` is being reworked elsewhere; it plugs
-into `emails.BUILDERS` as `"ticket_reissued"` and needs `Email.attachments`.
-Like every builder it reads the database when the e-mail is sent, so the
-ticket always carries the secret that is current at that moment.
+Registered with the outbox by name (see registration/outbox/mail.py). Like
+every builder it reads the database when the e-mail is sent, so the ticket
+always carries the secret that is current at that moment.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from registration.documents.services.tickets import render_ticket, ticket_refusal
 from registration.models import Attendee, OrderStatus
-from registration.services.tickets import render_ticket, ticket_refusal
-
-if TYPE_CHECKING:
-    from registration.emails import Email
+from registration.outbox.mail import Email, attendee_url, register_builders
 
 
 def ticket_reissued(payload: dict) -> Email | None:
@@ -23,8 +18,6 @@ def ticket_reissued(payload: dict) -> Email | None:
     The PDF is attached only while the ticket may be issued; otherwise the
     e-mail says that the old code no longer works and when the ticket comes.
     """
-    from registration.emails import Email, attendee_url
-
     attendee = (
         Attendee.objects.select_related("order__event", "ticket_type")
         .prefetch_related("extras")
@@ -65,3 +58,6 @@ def ticket_reissued(payload: dict) -> Email | None:
         [event.contact_email] if event.contact_email else [],
         attachments=attachments,
     )
+
+
+register_builders({"ticket_reissued": ticket_reissued})

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from registration.models.events import BadgeLayout, Event
-from registration.models.orders import Attendee
+from registration.catalogue.models import BadgeLayout, Event
+from registration.orders.models import Attendee
 
 
 class BadgePrintJobStatus(models.TextChoices):

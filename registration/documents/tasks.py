@@ -2,9 +2,11 @@
 
 from django_tasks import task
 
-from registration.services import badges
+from registration.documents.services import badges
+from registration.jobs import queue
 
 
+@queue.register
 @task()
 def render_badge_print_job(job_id: int) -> str:
     """Render one badge print job into its PDF; a job already taken is left alone."""

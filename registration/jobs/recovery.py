@@ -22,6 +22,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from registration.jobs import queue
 from registration.models import (
     BadgePrintJob,
     BadgePrintJobStatus,
@@ -33,7 +34,7 @@ from registration.models import (
 
 logger = logging.getLogger(__name__)
 
-WORKER_LOST = "registration.services.recovery.WorkerLost"
+WORKER_LOST = "registration.jobs.recovery.WorkerLost"
 # A job given up after this many lost workers is left failed for staff.
 MAX_LOST_WORKERS = 3
 
@@ -58,6 +59,11 @@ def _reset_export_job(job_id: int, now: datetime) -> None:
 
 # Our tasks, and how each one's job is put back before it is queued again.
 RECOVERABLE_TASKS = {
+    "registration.outbox.tasks.deliver_outbox_message": _reset_outbox,
+    "registration.documents.tasks.render_badge_print_job": _reset_badge_job,
+    "registration.staff.tasks.build_export_job": _reset_export_job,
+    # The same tasks under the paths rows were queued with before the packages
+    # were reorganised (registration/tasks.py and its two siblings forward them).
     "registration.tasks.deliver_outbox_message": _reset_outbox,
     "registration.tasks_badges.render_badge_print_job": _reset_badge_job,
     "registration.tasks_exports.build_export_job": _reset_export_job,
@@ -69,9 +75,9 @@ def recover_stalled_tasks(*, now: datetime | None = None) -> int:
     from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
 
-    from registration.tasks import deliver_outbox_message
-
-    if not isinstance(deliver_outbox_message.get_backend(), DatabaseBackend):
+    if not isinstance(
+        queue.task_named("deliver_outbox_message").get_backend(), DatabaseBackend
+    ):
         return 0
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.STALLED_TASK_SECONDS)

@@ -1,18 +1,29 @@
-from registration.models.access import ApiToken, hash_token
-from registration.models.audit import ActivityLog
-from registration.models.consent import ConsentText, GuardianConsent, YouthDetails
-from registration.models.events import (
+from registration.audit.models import ActivityLog
+from registration.catalogue.models import (
     Event,
     EventKind,
     Extra,
+    MemberOrganisation,
     Question,
     QuestionKind,
     TicketType,
     Voucher,
     VoucherKind,
 )
-from registration.models.members import MemberOrganisation
-from registration.models.network import (
+from registration.consent.models import ConsentText, GuardianConsent, YouthDetails
+from registration.orders.models import (
+    LIVE_ORDER_STATUSES,
+    ORDER_TRANSITIONS,
+    Answer,
+    Attendee,
+    AttendeeExtra,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+)
+from registration.outbox.models import OutboxMessage, OutboxStatus
+from registration.staff.models.access import ApiToken, hash_token
+from registration.travel.models import (
     Delegation,
     DelegationBilling,
     DelegationInvoice,
@@ -31,18 +42,7 @@ from registration.models.network import (
     VisaLetter,
     VisaLetterStatus,
 )
-from registration.models.orders import (
-    LIVE_ORDER_STATUSES,
-    ORDER_TRANSITIONS,
-    Answer,
-    Attendee,
-    AttendeeExtra,
-    Order,
-    OrderStatus,
-    PaymentMethod,
-)
-from registration.models.outbox import OutboxMessage, OutboxStatus
-from registration.models.waiting import WaitingListEntry, WaitingListStatus
+from registration.waiting_list.models import WaitingListEntry, WaitingListStatus
 
 __all__ = [
     "LIVE_ORDER_STATUSES",
@@ -92,7 +92,7 @@ __all__ = [
 ]
 
 # Door check-in (issue 6).
-from registration.models.checkin import (
+from registration.checkin.models import (
     CheckIn,
     CheckInList,
     CheckInResult,
@@ -103,7 +103,7 @@ from registration.models.checkin import (
 __all__ += ["CheckIn", "CheckInList", "CheckInResult", "CheckInType", "Device"]
 
 # Payments (issue 4).
-from registration.models.payments import (  # noqa: E402
+from registration.payments.models import (  # noqa: E402
     COUNTED_REFUND_STATUSES,
     OPEN_PAYMENT_STATUSES,
     SETTLED_DISPUTE_STATUSES,
@@ -146,13 +146,13 @@ __all__ += [
 ]
 
 # Badge printing (issue 5).
-from registration.models.badges import (  # noqa: E402
+from registration.catalogue.models import BadgeLayout  # noqa: E402
+from registration.documents.models import (  # noqa: E402
     BadgePrint,
     BadgePrintJob,
     BadgePrintJobStatus,
     BadgeSort,
 )
-from registration.models.events import BadgeLayout  # noqa: E402
 
 __all__ += [
     "BadgeLayout",
@@ -163,8 +163,8 @@ __all__ += [
 ]
 
 # Staff data: exports and reports (issue 7).
-from registration.models.events import QuestionReport  # noqa: E402
-from registration.models.exports import (  # noqa: E402
+from registration.catalogue.models import QuestionReport  # noqa: E402
+from registration.staff.models.exports import (  # noqa: E402
     ExportJob,
     ExportJobStatus,
     ExportKind,

@@ -46,7 +46,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 
 from registration.models import Exchange, Partnership, Programme
-from registration.services.network_import import (
+from registration.network.services import (
     RESOURCES,
     ImportFileError,
     import_network_file,
@@ -120,7 +120,7 @@ class ImportableViewSet(ModelViewSet):
         resource = RESOURCES[self.import_kind]()
         return TemplateResponse(
             request,
-            "admin_network/import.html",
+            "registration/network/admin/import.html",
             {
                 "form": form,
                 "report": report,
@@ -228,7 +228,7 @@ class ProgrammeViewSet(ModelViewSet):
 
 
 class PartnershipInspectView(InspectView):
-    template_name = "admin_network/partnership_inspect.html"
+    template_name = "registration/network/admin/partnership_inspect.html"
 
     def get_object(self, queryset=None):
         return get_object_or_404(

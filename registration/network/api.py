@@ -23,7 +23,6 @@ from wagtail.documents import get_document_model
 
 from registration.api.filters import IdFilter
 from registration.api.permissions import StaffWithPermissions
-from registration.api.serializers import ColumnTextMixin, ErrorSerializer
 from registration.models import (
     Exchange,
     ExchangeDirection,
@@ -33,6 +32,7 @@ from registration.models import (
     PartnershipStatus,
     Programme,
 )
+from registration.orders.api.serializers import ColumnTextMixin, ErrorSerializer
 
 ERRORS = {
     400: ErrorSerializer,

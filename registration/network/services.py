@@ -15,8 +15,8 @@ import tablib
 from django.utils.translation import gettext as _
 from import_export.results import RowResult
 
-from registration.resources_network import ExchangeResource, PartnershipResource
-from registration.services.errors import RegistrationError
+from registration.errors import RegistrationError
+from registration.network.resources import ExchangeResource, PartnershipResource
 from registration.spreadsheets import restore_dataset
 
 RESOURCES = {"partnerships": PartnershipResource, "exchanges": ExchangeResource}

@@ -1,66 +1,22 @@
-"""Every e-mail the system sends, built from templates/emails/ in the recipient's language.
+"""The order e-mails: received, confirmed (with tickets and receipts), the
+attendee's notice, approved, declined and the expiry warning.
 
-The outbox calls `send_email_message` with a row whose payload holds ids; the
-e-mail is built from the database at that moment, so a reminder for consent
-that was signed meanwhile is simply not sent. Each e-mail has three templates:
-`<name>_subject.txt`, `<name>.txt` and `<name>.html`.
+Registered with the outbox by name (see registration/outbox/mail.py); each
+builder reads the database when the e-mail is sent.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from urllib.parse import urlsplit
-
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import translation
-
-from registration.emails_tickets import ticket_reissued
-from registration.models import (
-    LIVE_ORDER_STATUSES,
-    Attendee,
-    Order,
-    OrderStatus,
-    OutboxMessage,
-    WaitingListEntry,
-    WaitingListStatus,
-    YouthDetails,
+from registration.documents.services.tickets import render_ticket, ticket_issuable
+from registration.models import Attendee, Order, OrderStatus
+from registration.outbox.mail import (
+    Email,
+    attendee_url,
+    order_url,
+    register_builders,
+    reply_to,
 )
-from registration.services.consent import current_consent_text
-from registration.services.tickets import render_ticket, ticket_issuable
-
-
-@dataclass
-class Email:
-    template: str
-    to: list[str]
-    language: str
-    context: dict = field(default_factory=dict)
-    reply_to: list[str] = field(default_factory=list)
-    attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
-
-
-def absolute_url(name: str, *args, language: str = "en") -> str:
-    with translation.override(language):
-        return settings.SITE_URL + reverse(name, args=args)
-
-
-def order_url(order: Order) -> str:
-    return absolute_url(
-        "registration:order", order.code, order.secret, language=order.language
-    )
-
-
-def attendee_url(attendee: Attendee) -> str:
-    return absolute_url(
-        "registration:attendee", attendee.secret, language=attendee.language
-    )
-
-
-def consent_url(youth: YouthDetails, language: str) -> str:
-    return absolute_url("registration:consent", youth.consent_token, language=language)
+from registration.payments.emails import receipt_links
 
 
 def _order(pk: int) -> Order:
@@ -74,11 +30,6 @@ def _order(pk: int) -> Order:
         )
         .get(pk=pk)
     )
-
-
-def _reply_to(order_or_event) -> list[str]:
-    event = getattr(order_or_event, "event", order_or_event)
-    return [event.contact_email] if event.contact_email else []
 
 
 def _order_context(order: Order) -> dict:
@@ -112,7 +63,7 @@ def order_received(payload: dict) -> Email | None:
         [order.buyer_email],
         order.language,
         _order_context(order),
-        _reply_to(order),
+        reply_to(order),
     )
 
 
@@ -120,8 +71,6 @@ def order_confirmed(payload: dict) -> Email | None:
     order = _order(payload["order"])
     if order.status != OrderStatus.PAID:
         return None
-    from registration.emails_payments import receipt_links
-
     context = _order_context(order)
     context["receipt_links"] = receipt_links(order)
     attachments = ticket_attachments(context["attendees"])
@@ -131,7 +80,7 @@ def order_confirmed(payload: dict) -> Email | None:
         [order.buyer_email],
         order.language,
         context,
-        _reply_to(order),
+        reply_to(order),
         attachments=attachments,
     )
 
@@ -161,45 +110,9 @@ def attendee_notice(payload: dict) -> Email | None:
             "attendee_url": attendee_url(attendee),
             "ticket_attached": bool(attachments),
         },
-        _reply_to(attendee.order),
+        reply_to(attendee.order),
         attachments=attachments,
     )
-
-
-def _consent_email(template: str, payload: dict) -> Email | None:
-    youth = (
-        YouthDetails.objects.select_related(
-            "attendee__order__event", "attendee__ticket_type"
-        )
-        .filter(pk=payload["youth"], consent__isnull=True)
-        .first()
-    )
-    if youth is None or youth.attendee.order.status not in LIVE_ORDER_STATUSES:
-        return None
-    order = youth.attendee.order
-    consent_text = current_consent_text(order.event)
-    return Email(
-        template,
-        [youth.guardian_email],
-        order.language,
-        {
-            "youth": youth,
-            "attendee": youth.attendee,
-            "event": order.event,
-            "consent_url": consent_url(youth, order.language),
-            "consent_title": consent_text.title if consent_text else "",
-            "number": payload.get("number", 0),
-        },
-        _reply_to(order),
-    )
-
-
-def consent_request(payload: dict) -> Email | None:
-    return _consent_email("consent_request", payload)
-
-
-def consent_reminder(payload: dict) -> Email | None:
-    return _consent_email("consent_reminder", payload)
 
 
 def order_approved(payload: dict) -> Email | None:
@@ -211,7 +124,7 @@ def order_approved(payload: dict) -> Email | None:
         [order.buyer_email],
         order.language,
         _order_context(order),
-        _reply_to(order),
+        reply_to(order),
     )
 
 
@@ -222,7 +135,7 @@ def order_declined(payload: dict) -> Email | None:
     context = _order_context(order)
     context["reason"] = payload.get("reason", "")
     return Email(
-        "order_declined", [order.buyer_email], order.language, context, _reply_to(order)
+        "order_declined", [order.buyer_email], order.language, context, reply_to(order)
     )
 
 
@@ -235,96 +148,17 @@ def expiry_warning(payload: dict) -> Email | None:
         [order.buyer_email],
         order.language,
         _order_context(order),
-        _reply_to(order),
+        reply_to(order),
     )
 
 
-def waiting_list_offer(payload: dict) -> Email | None:
-    entry = (
-        WaitingListEntry.objects.select_related("event", "ticket_type")
-        .filter(pk=payload["entry"], status=WaitingListStatus.OFFERED)
-        .first()
-    )
-    if entry is None:
-        return None
-    return Email(
-        "waiting_list_offer",
-        [entry.email],
-        entry.language,
-        {
-            "entry": entry,
-            "event": entry.event,
-            "offer_url": absolute_url(
-                "registration:waiting_list_offer", entry.token, language=entry.language
-            ),
-        },
-        _reply_to(entry.event),
-    )
-
-
-BUILDERS = {
-    "order_received": order_received,
-    "order_confirmed": order_confirmed,
-    "attendee_notice": attendee_notice,
-    "consent_request": consent_request,
-    "consent_reminder": consent_reminder,
-    "order_approved": order_approved,
-    "order_declined": order_declined,
-    "expiry_warning": expiry_warning,
-    "waiting_list_offer": waiting_list_offer,
-    "ticket_reissued": ticket_reissued,
-}
-
-# Payment e-mails (issue 4): refunds, refunded late payments, invoices, receipts.
-from registration.emails_payments import BUILDERS as _PAYMENT_BUILDERS  # noqa: E402
-
-BUILDERS.update(_PAYMENT_BUILDERS)
-
-
-def render_email(email: Email) -> EmailMultiAlternatives:
-    """Subject, text and HTML in the recipient's language and the event's time zone."""
-    from django.utils import timezone
-
-    event = email.context.get("event")
-    context = {**email.context, "site_url": settings.SITE_URL}
-    with (
-        translation.override(email.language),
-        timezone.override(event.tz if event else timezone.get_current_timezone()),
-    ):
-        subject = " ".join(
-            render_to_string(f"emails/{email.template}_subject.txt", context).split()
-        )
-        text = render_to_string(f"emails/{email.template}.txt", context)
-        html = render_to_string(f"emails/{email.template}.html", context)
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=email.to,
-        reply_to=email.reply_to or None,
-    )
-    message.attach_alternative(html, "text/html")
-    for filename, content, mime_type in email.attachments:
-        message.attach(filename, content, mime_type)
-    return message
-
-
-def send_email_message(outbox_message: OutboxMessage) -> bool:
-    """Build and send the e-mail an outbox row stands for; False if nothing is due any more."""
-    builder = BUILDERS[outbox_message.kind.removeprefix("email.")]
-    email = builder(outbox_message.payload)
-    if email is None:
-        return False
-    message = render_email(email)
-    # The same row always gets the same Message-ID, so a repeat after a crash
-    # is recognised as a duplicate by mail systems.
-    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
-    message.extra_headers["Message-ID"] = f"<outbox-{outbox_message.pk}@{domain}>"
-    message.send()
-    return True
-
-
-# Delegation e-mails (issue 8): the leader's link, the combined invoice.
-from registration.emails_delegations import BUILDERS as _DELEGATION_BUILDERS  # noqa: E402
-
-BUILDERS.update(_DELEGATION_BUILDERS)
+register_builders(
+    {
+        "order_received": order_received,
+        "order_confirmed": order_confirmed,
+        "attendee_notice": attendee_notice,
+        "order_approved": order_approved,
+        "order_declined": order_declined,
+        "expiry_warning": expiry_warning,
+    }
+)

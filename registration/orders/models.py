@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from registration.models.events import MONEY, Event, Extra, Question, TicketType
+from registration.catalogue.models import MONEY, Event, Extra, Question, TicketType
 from registration.names import NAME_VALIDATORS, latin_transliteration
 from registration.tokens import new_secret
 

@@ -26,7 +26,18 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from registration.audit.services import log_activity
+from registration.catalogue.services import pricing
 from registration.columns import column_errors, text_problems
+from registration.consent.services import check_age, request_guardian_consent
+from registration.errors import (
+    Busy,
+    InvalidTransition,
+    OrderError,
+    OrderInvalid,
+    PriceChanged,
+    SoldOut,
+)
 from registration.models import (
     LIVE_ORDER_STATUSES,
     ORDER_TRANSITIONS,
@@ -49,20 +60,9 @@ from registration.models import (
 )
 from registration.money import format_money
 from registration.names import default_badge_name
+from registration.outbox.services import enqueue_message
+from registration.privacy.services import PRIVACY_NOTICE_VERSION
 from registration.selectors import get_seats_for_sale, seat_holding
-from registration.services import pricing
-from registration.services.audit import log_activity
-from registration.services.consent import check_age, request_guardian_consent
-from registration.services.errors import (
-    Busy,
-    InvalidTransition,
-    OrderError,
-    OrderInvalid,
-    PriceChanged,
-    SoldOut,
-)
-from registration.services.outbox import enqueue_message
-from registration.services.privacy import PRIVACY_NOTICE_VERSION
 from registration.tokens import new_order_code
 
 logger = logging.getLogger(__name__)

@@ -18,7 +18,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from registration.jobs import queue
 from registration.models import OutboxMessage, OutboxStatus
+from registration.outbox.mail import send_email_message
 
 logger = logging.getLogger(__name__)
 
@@ -60,10 +62,8 @@ def enqueue_message(
 
 def queue_delivery(message_id: int) -> None:
     """Hand a message to the task queue; a failure here is repaired by the loop."""
-    from registration.tasks import deliver_outbox_message
-
     try:
-        deliver_outbox_message.enqueue(message_id)
+        queue.enqueue("deliver_outbox_message", message_id)
     except Exception:
         logger.exception(
             "Could not queue outbox message %s; the loop will retry", message_id
@@ -91,8 +91,6 @@ def deliver_message(message_id: int, *, now: datetime | None = None) -> bool:
     Failures are kept on the row and retried with a growing delay, up to
     MAX_ATTEMPTS; then the row is marked failed for staff to look at.
     """
-    from registration.emails import send_email_message
-
     now = now or timezone.now()
     if not _claim(message_id, now):
         return False

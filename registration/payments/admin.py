@@ -24,6 +24,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from registration.admin_links import EditOrInspectLinks
+from registration.errors import RegistrationError
 from registration.models import (
     Invoice,
     InvoiceStatus,
@@ -33,8 +34,7 @@ from registration.models import (
     StripeEvent,
 )
 from registration.money import format_money
-from registration.services import payments
-from registration.services.errors import RegistrationError
+from registration.payments import services as payments
 
 
 class ReadOnlyPolicy(ModelPermissionPolicy):
@@ -188,7 +188,7 @@ class PaymentViewSet(ReadOnlyViewSet):
                 return redirect(self.get_url_name("index"))
         return TemplateResponse(
             request,
-            "payments/admin/refund.html",
+            "registration/payments/admin/refund.html",
             {
                 "form": form,
                 "payment": payment,
@@ -313,7 +313,7 @@ class InvoiceViewSet(ReadOnlyViewSet):
                 return redirect(self.get_url_name("index"))
         return TemplateResponse(
             request,
-            "payments/admin/mark_paid.html",
+            "registration/payments/admin/mark_paid.html",
             {
                 "form": form,
                 "invoice": invoice,

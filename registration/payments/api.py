@@ -13,9 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registration.api.permissions import StaffWithPermissions
-from registration.api.serializers import ErrorSerializer
 from registration.models import Order, Payment, Refund
-from registration.services import payments
+from registration.orders.api.serializers import ErrorSerializer
+from registration.payments import services as payments
 
 ERRORS = {
     400: ErrorSerializer,

@@ -1,14 +1,11 @@
-"""The payment e-mails, built for `registration/emails.py`: refunds, refunded late
-payments, invoices, invoice reminders and card receipts.
+"""The payment e-mails: refunds, refunded late payments, credit notes, invoices,
+invoice reminders and card receipts.
 
-Kept in its own module while `emails.py` is reworked elsewhere; `BUILDERS`
-here plugs into `emails.BUILDERS` (see /tmp/issue4-emails.md). Like every
-builder, each reads the database when the e-mail is sent.
+Registered with the outbox by name (see registration/outbox/mail.py); like
+every builder, each reads the database when the e-mail is sent.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from registration.models import (
     CreditNote,
@@ -23,14 +20,16 @@ from registration.models import (
     RefundStatus,
 )
 from registration.money import format_money
-
-if TYPE_CHECKING:
-    from registration.emails import Email
+from registration.outbox.mail import (
+    Email,
+    absolute_url,
+    order_url,
+    register_builders,
+    reply_to,
+)
 
 
 def _links(order: Order) -> dict:
-    from registration.emails import absolute_url, order_url
-
     return {
         "order_url": order_url(order),
         "invoice_url": absolute_url(
@@ -41,8 +40,6 @@ def _links(order: Order) -> dict:
 
 def receipt_url(payment: Payment) -> str:
     """The buyer's link to a card payment's receipt PDF."""
-    from registration.emails import absolute_url
-
     order = payment.order
     return absolute_url(
         "payments:receipt",
@@ -64,14 +61,12 @@ def receipt_links(order: Order) -> list[str]:
 
 
 def _email(template: str, order: Order, context: dict, to: str = "") -> Email:
-    from registration.emails import Email, _reply_to
-
     return Email(
         template,
         [to or order.buyer_email],
         order.language,
         {"order": order, "event": order.event, **_links(order), **context},
-        _reply_to(order),
+        reply_to(order),
     )
 
 
@@ -176,8 +171,6 @@ def payment_receipt(payload: dict) -> Email | None:
 
 def credit_note_url(note: CreditNote) -> str:
     """The buyer's link to one credit note's PDF."""
-    from registration.emails import absolute_url
-
     order = note.invoice.order
     return absolute_url(
         "payments:credit_note_pdf",
@@ -190,7 +183,7 @@ def credit_note_url(note: CreditNote) -> str:
 
 def credit_note_issued(payload: dict) -> Email | None:
     """A credit note (a partial refund's or a cancellation's), its PDF attached."""
-    from registration.services.payments import credited_amount, render_credit_note_pdf
+    from registration.payments.services import credited_amount, render_credit_note_pdf
 
     note = (
         CreditNote.objects.select_related(
@@ -225,11 +218,13 @@ def credit_note_issued(payload: dict) -> Email | None:
     return email
 
 
-BUILDERS = {
-    "credit_note_issued": credit_note_issued,
-    "refund_issued": refund_issued,
-    "late_payment_refunded": late_payment_refunded,
-    "invoice_issued": invoice_issued,
-    "invoice_reminder": invoice_reminder,
-    "payment_receipt": payment_receipt,
-}
+register_builders(
+    {
+        "credit_note_issued": credit_note_issued,
+        "refund_issued": refund_issued,
+        "late_payment_refunded": late_payment_refunded,
+        "invoice_issued": invoice_issued,
+        "invoice_reminder": invoice_reminder,
+        "payment_receipt": payment_receipt,
+    }
+)

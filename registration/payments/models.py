@@ -10,9 +10,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from registration.models.events import MONEY, Event
-from registration.models.orders import Order
+from registration.catalogue.models import MONEY, Event
 from registration.names import NAME_VALIDATORS
+from registration.orders.models import Order
 
 
 class PaymentProvider(models.TextChoices):

@@ -31,7 +31,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registration.audit.services import log_activity
 from registration.columns import column_errors
+from registration.documents.services import rendering as documents
+from registration.errors import Busy, RegistrationError, SoldOut
 from registration.models import (
     COUNTED_REFUND_STATUSES,
     OPEN_PAYMENT_STATUSES,
@@ -61,19 +64,16 @@ from registration.money import (
     round_money,
     to_minor_units,
 )
-from registration.reader import for_reader
-from registration.services import documents
-from registration.services import stripe as stripe_api
-from registration.services.audit import log_activity
-from registration.services.errors import Busy, RegistrationError, SoldOut
-from registration.services.orders import (
+from registration.orders.services import (
     can_buyer_cancel,
     cancel_order,
     is_lock_timeout,
     mark_order_paid,
     transition_order,
 )
-from registration.services.outbox import enqueue_message
+from registration.outbox.services import enqueue_message
+from registration.payments import stripe as stripe_api
+from registration.reader import for_reader
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from registration.views import payments
+from registration.payments import views as payments
 
 app_name = "payments"
 

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from registration.errors import Busy
 from registration.models import (
     OPEN_PAYMENT_STATUSES,
     CreditNote,
@@ -29,9 +30,8 @@ from registration.models import (
     PaymentProvider,
     PaymentStatus,
 )
-from registration.services import payments
-from registration.services import stripe as stripe_api
-from registration.services.errors import Busy
+from registration.payments import services as payments
+from registration.payments import stripe as stripe_api
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def done(request, code: str, secret: str):
     )
     return render(
         request,
-        "payments/done.html",
+        "registration/payments/done.html",
         {
             "order": order,
             "event": order.event,
@@ -139,7 +139,7 @@ def canceled(request, code: str, secret: str):
     order = _order_or_404(code, secret)
     return render(
         request,
-        "payments/canceled.html",
+        "registration/payments/canceled.html",
         {
             "order": order,
             "event": order.event,

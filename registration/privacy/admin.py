@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
 
-from registration import staff_access
-from registration.admin_order_actions import OrderActionView
 from registration.models import Attendee, Order
-from registration.services import privacy
+from registration.orders.admin.actions import OrderActionView
+from registration.privacy import services as privacy
+from registration.staff import access as staff_access
 
 
 def export_attendee_data_view(request, attendee_pk: int):

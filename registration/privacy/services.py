@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from registration.audit.services import log_activity
 from registration.models import (
     Answer,
     Attendee,
@@ -30,7 +31,6 @@ from registration.models import (
     VisaDetails,
     YouthDetails,
 )
-from registration.services.audit import log_activity
 from registration.tokens import new_secret
 
 ERASED_NAME = "Erased attendee"

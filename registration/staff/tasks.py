@@ -2,9 +2,11 @@
 
 from django_tasks import task
 
-from registration.services import exports
+from registration.jobs import queue
+from registration.staff.services import exports
 
 
+@queue.register
 @task()
 def build_export_job(job_id: int) -> str:
     """Write one export job's XLSX file; a job already taken is left alone."""

@@ -5,7 +5,7 @@ from django import template
 register = template.Library()
 
 
-@register.inclusion_tag("registration/includes/field.html")
+@register.inclusion_tag("registration/orders/includes/field.html")
 def form_field(
     data,
     errors,

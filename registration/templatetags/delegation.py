@@ -3,7 +3,7 @@
 from django import template
 from django.utils import formats
 
-from registration.airports import airport_zone
+from registration.travel.airports import airport_zone
 
 register = template.Library()
 

@@ -15,13 +15,14 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registration import selectors, staff_access
-from registration.airports import airport_zone
+from registration import selectors
 from registration.api.exceptions import invalid_response
 from registration.api.permissions import StaffWithPermissions
-from registration.api.serializers import OPTIONAL, ErrorSerializer, column_field
 from registration.models import Attendee, Delegation, Event, TravelPlan
-from registration.services import travel
+from registration.orders.api.serializers import OPTIONAL, ErrorSerializer, column_field
+from registration.staff import access as staff_access
+from registration.travel.airports import airport_zone
+from registration.travel.services import travel
 
 ERRORS = {
     400: ErrorSerializer,

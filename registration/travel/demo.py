@@ -4,10 +4,10 @@ airports, one visa letter requested with passport details on file."""
 
 from __future__ import annotations
 
+from registration.errors import RegistrationError
 from registration.models import Delegation, DelegationBilling, Event, VisaLetterStatus
-from registration.services import delegations, travel
-from registration.services.errors import RegistrationError
-from registration.services.orders import AttendeeData
+from registration.orders.services import AttendeeData
+from registration.travel.services import delegations, travel
 
 DELEGATION_NAME = "Toulouse delegation"
 

@@ -1,30 +1,15 @@
-"""Delegation e-mails, built for `registration/emails.py` (plugged into BUILDERS):
-the leader's link to the delegation page, and the combined invoice."""
+"""Delegation e-mails: the leader's link to the delegation page, and the
+combined invoice. Registered with the outbox by name (see
+registration/outbox/mail.py)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from registration.models import Delegation, DelegationInvoice, DelegationStatus
 from registration.money import format_money
-
-if TYPE_CHECKING:
-    from registration.emails import Email
-
-
-def delegation_url(delegation: Delegation) -> str:
-    from registration.emails import absolute_url
-
-    return absolute_url(
-        "registration:delegation",
-        delegation.secret,
-        language=delegation.leader_language,
-    )
+from registration.outbox.mail import Email, delegation_url, register_builders
 
 
 def delegation_link(payload: dict) -> Email | None:
-    from registration.emails import Email
-
     delegation = (
         Delegation.objects.select_related("event")
         .filter(pk=payload["delegation"])
@@ -51,8 +36,7 @@ def delegation_link(payload: dict) -> Email | None:
 
 
 def delegation_invoice_issued(payload: dict) -> Email | None:
-    from registration.emails import Email
-    from registration.services.delegations import render_delegation_invoice_pdf
+    from registration.travel.services.delegations import render_delegation_invoice_pdf
 
     invoice = (
         DelegationInvoice.objects.select_related("delegation__event")
@@ -85,7 +69,9 @@ def delegation_invoice_issued(payload: dict) -> Email | None:
     )
 
 
-BUILDERS = {
-    "delegation_link": delegation_link,
-    "delegation_invoice_issued": delegation_invoice_issued,
-}
+register_builders(
+    {
+        "delegation_link": delegation_link,
+        "delegation_invoice_issued": delegation_invoice_issued,
+    }
+)

@@ -15,9 +15,9 @@ from django_countries.fields import CountryField
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
-from registration.models.events import MONEY, Event
-from registration.models.payments import FrozenOnceIssued, InvoiceStatus
+from registration.catalogue.models import MONEY, Event
 from registration.names import NAME_VALIDATORS
+from registration.payments.models import FrozenOnceIssued, InvoiceStatus
 from registration.tokens import new_secret
 
 

@@ -19,7 +19,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_countries import countries
 
-from registration.airports import find_airport
+from registration.catalogue.services import pricing
+from registration.documents.services.tickets import (
+    TicketNotIssuable,
+    render_ticket,
+    ticket_issuable,
+)
+from registration.errors import OrderInvalid, RegistrationError
 from registration.models import (
     Attendee,
     Delegation,
@@ -29,16 +35,12 @@ from registration.models import (
     LodgingKind,
     VisaDetails,
 )
+from registration.orders.services import AttendeeData, YouthData
+from registration.payments import services as payments
 from registration.selectors import get_delegation_members
-from registration.services import delegations as delegation_service
-from registration.services import payments, pricing, travel
-from registration.services.errors import OrderInvalid, RegistrationError
-from registration.services.orders import AttendeeData, YouthData
-from registration.services.tickets import (
-    TicketNotIssuable,
-    render_ticket,
-    ticket_issuable,
-)
+from registration.travel.airports import find_airport
+from registration.travel.services import delegations as delegation_service
+from registration.travel.services import travel
 
 MEMBER_FIELDS = (
     "given_name",
@@ -106,7 +108,7 @@ def delegation_detail(request, secret: str):
     invoice = DelegationInvoice.objects.filter(delegation=delegation).first()
     return render(
         request,
-        "registration/delegation_detail.html",
+        "registration/travel/delegation_detail.html",
         {
             "delegation": delegation,
             "event": delegation.event,
@@ -236,7 +238,7 @@ def member_add(request, secret: str):
             return redirect("registration:delegation", secret=delegation.secret)
     return render(
         request,
-        "registration/delegation_member_form.html",
+        "registration/travel/delegation_member_form.html",
         {
             "delegation": delegation,
             "event": delegation.event,
@@ -303,7 +305,7 @@ def member_travel(request, secret: str, attendee_id: int):
     }
     return render(
         request,
-        "registration/delegation_travel_form.html",
+        "registration/travel/delegation_travel_form.html",
         {
             "delegation": delegation,
             "event": delegation.event,
@@ -387,7 +389,7 @@ def delegation_close(request, secret: str):
             return redirect("registration:delegation", secret=delegation.secret)
     return render(
         request,
-        "registration/delegation_close.html",
+        "registration/travel/delegation_close.html",
         {
             "delegation": delegation,
             "event": delegation.event,

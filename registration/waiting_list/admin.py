@@ -27,11 +27,11 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
-from registration import staff_access
 from registration.admin_links import EditOrInspectLinks
+from registration.errors import RegistrationError
 from registration.models import Event, WaitingListEntry, WaitingListStatus
-from registration.services import waiting_list
-from registration.services.errors import RegistrationError
+from registration.staff import access as staff_access
+from registration.waiting_list import services as waiting_list
 
 
 class WaitingListFilterSet(WagtailFilterSet):
@@ -96,7 +96,7 @@ class CancelEntryForm(forms.Form):
 
 
 class EntryActionView(WagtailAdminTemplateMixin, FormView):
-    template_name = "registration/admin/waiting_list/action.html"
+    template_name = "registration/waiting_list/admin/action.html"
     header_icon = "time"
     form_class = forms.Form
     action = ""

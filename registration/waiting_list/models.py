@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from registration.models.events import Event, TicketType
+from registration.catalogue.models import Event, TicketType
 from registration.names import NAME_VALIDATORS
 from registration.tokens import new_secret
 

@@ -10,19 +10,19 @@ from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registration.audit.services import log_activity
+from registration.catalogue.services import pricing
 from registration.columns import column_errors
+from registration.errors import OrderError, WaitingListError
 from registration.models import (
     Event,
     TicketType,
     WaitingListEntry,
     WaitingListStatus,
 )
+from registration.orders.services import is_lock_timeout, lock_capacity
+from registration.outbox.services import enqueue_message
 from registration.selectors import get_seats_for_sale
-from registration.services import pricing
-from registration.services.audit import log_activity
-from registration.services.errors import OrderError, WaitingListError
-from registration.services.orders import is_lock_timeout, lock_capacity
-from registration.services.outbox import enqueue_message
 
 
 def join_waiting_list(

@@ -9,10 +9,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from registration.errors import WaitingListError
 from registration.models import Event
 from registration.selectors import get_event_sales
-from registration.services.errors import WaitingListError
-from registration.services.waiting_list import (
+from registration.waiting_list.services import (
     check_offer_code,
     find_offer,
     join_waiting_list,
@@ -39,7 +39,9 @@ def join(request, slug: str):
     }
     context = {"event": event, "sold_out": sold_out, "values": values, "errors": {}}
     if request.method == "GET":
-        return render(request, "registration/waiting_list_join.html", context)
+        return render(
+            request, "registration/waiting_list/waiting_list_join.html", context
+        )
     ticket_type = next(
         (tt for tt in sold_out if str(tt.pk) == values["ticket_type"]), None
     )
@@ -63,10 +65,13 @@ def join(request, slug: str):
             exc.field or "name": [exc.message or _("Choose a sold-out ticket type.")]
         }
         return render(
-            request, "registration/waiting_list_join.html", context, status=400
+            request,
+            "registration/waiting_list/waiting_list_join.html",
+            context,
+            status=400,
         )
     context["entry"] = entry
-    return render(request, "registration/waiting_list_join.html", context)
+    return render(request, "registration/waiting_list/waiting_list_join.html", context)
 
 
 @never_cache
@@ -85,7 +90,7 @@ def offer(request, token: str):
             raise Http404 from exc
         return render(
             request,
-            "registration/waiting_list_offer_closed.html",
+            "registration/waiting_list/waiting_list_offer_closed.html",
             {"message": exc.message},
             status=410,
         )
@@ -96,14 +101,18 @@ def offer(request, token: str):
         values = {"code": request.POST.get("code", "").strip()}
         context = {"entry": entry, "event": event, "needed": needed, "values": values}
         if request.method != "POST":
-            return render(request, "registration/waiting_list_offer_code.html", context)
+            return render(
+                request,
+                "registration/waiting_list/waiting_list_offer_code.html",
+                context,
+            )
         try:
             voucher_code, member_code = check_offer_code(entry, values["code"])
         except WaitingListError as exc:
             context["errors"] = {"code": [exc.message]}
             return render(
                 request,
-                "registration/waiting_list_offer_code.html",
+                "registration/waiting_list/waiting_list_offer_code.html",
                 context,
                 status=400,
             )

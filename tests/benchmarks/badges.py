@@ -28,8 +28,9 @@ from pypdf import PdfReader
 
 django.setup()
 
+from registration.documents.services import badges  # noqa: E402
+from registration.documents.services import rendering as documents  # noqa: E402
 from registration.models import Attendee, Delegation, Event, Order, TicketType  # noqa: E402
-from registration.services import badges, documents  # noqa: E402
 from registration.tokens import new_secret  # noqa: E402
 
 NAMES = [

@@ -110,6 +110,7 @@ def prepare(env: dict[str, str], attendees: int) -> tuple[int, list[str], list[s
     from django.db import connections, transaction
     from django.utils import timezone
 
+    from registration.checkin.services.scans import create_device
     from registration.models import (
         Attendee,
         CheckInList,
@@ -118,7 +119,6 @@ def prepare(env: dict[str, str], attendees: int) -> tuple[int, list[str], list[s
         OrderStatus,
         TicketType,
     )
-    from registration.services.checkin import create_device
 
     call_command("migrate", verbosity=0)
     now = timezone.now()

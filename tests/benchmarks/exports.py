@@ -71,7 +71,7 @@ def main() -> None:
         TicketType,
         YouthDetails,
     )
-    from registration.services import exports
+    from registration.staff.services import exports
 
     now = timezone.now()
     event = Event.objects.create(

@@ -110,7 +110,7 @@ def prepare(env: dict[str, str], *, seats: int = 100) -> tuple[str, dict[str, in
     from django.utils import timezone
 
     from registration.models import Event, TicketType
-    from registration.services.api_tokens import create_api_token
+    from registration.staff.services.api_tokens import create_api_token
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", verbosity=0, interactive=False)

@@ -7,8 +7,8 @@ from datetime import date
 from decimal import Decimal
 
 from registration.models import CheckInList, PaymentMethod
-from registration.services import delegations
-from registration.services.orders import AttendeeData, BuyerData, YouthData, place_order
+from registration.orders.services import AttendeeData, BuyerData, YouthData, place_order
+from registration.travel.services import delegations
 from tests.factories import EventFactory, ExtraFactory, TicketTypeFactory
 from tests.factories.cms import build_site, event_index, event_page
 from tests.factories.registration_more import ConsentTextFactory

@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from registration.checkin.services.scans import create_device, start_pairing
 from registration.models import CheckIn, CheckInList
-from registration.services.checkin import create_device, start_pairing
 from tests.factories import EventFactory, TicketTypeFactory
 from tests.registration.checkin.conftest import make_attendee
 

@@ -8,8 +8,8 @@ import qrcode
 from PIL import Image
 from playwright.sync_api import expect
 
+from registration.checkin.services.scans import create_device, start_pairing
 from registration.models import CheckIn, CheckInList
-from registration.services.checkin import create_device, start_pairing
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import EventFactory, TicketTypeFactory
 from tests.registration.checkin.conftest import make_attendee

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from registration.checkin.services.scans import create_device, start_pairing
 from registration.models import CheckInList
-from registration.services.checkin import create_device, start_pairing
 from tests.browser.a11y import build_event_site
 from tests.factories import EventFactory, TicketTypeFactory
 from tests.registration.checkin.conftest import make_attendee

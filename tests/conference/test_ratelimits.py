@@ -3,8 +3,8 @@
 import pytest
 from rest_framework.test import APIClient
 
+from registration.checkin.services.scans import create_device
 from registration.models import CheckInList, OrderStatus
-from registration.services.checkin import create_device
 from tests.factories import AttendeeFactory, EventFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from conference.urls import urlpatterns as site_urlpatterns
 from registration.models import PaymentMethod
-from registration.services import delegations
-from registration.services.orders import AttendeeData, BuyerData, YouthData, place_order
+from registration.orders.services import AttendeeData, BuyerData, YouthData, place_order
+from registration.travel.services import delegations
 from tests.factories import EventFactory, TicketTypeFactory
 from tests.factories.cms import (
     build_site,

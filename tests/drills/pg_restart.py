@@ -311,8 +311,8 @@ def drill_webhook(cluster: Cluster, base: str) -> None:
         Payment,
         PaymentStatus,
     )
-    from registration.services import payments
-    from registration.services import stripe as stripe_api
+    from registration.payments import services as payments
+    from registration.payments import stripe as stripe_api
     from tests.registration.payments.conftest import (
         WEBHOOK_SECRET,
         WEBHOOK_URL,

@@ -124,6 +124,7 @@ def prepare(env: dict[str, str]) -> dict:
     from django.db import connections, transaction
     from django.utils import timezone
 
+    from registration.checkin.services.scans import create_device
     from registration.models import (
         Attendee,
         CheckInList,
@@ -132,8 +133,7 @@ def prepare(env: dict[str, str]) -> dict:
         OrderStatus,
         TicketType,
     )
-    from registration.services.api_tokens import create_api_token
-    from registration.services.checkin import create_device
+    from registration.staff.services.api_tokens import create_api_token
 
     now = timezone.now()
     staff = get_user_model().objects.create_user(
@@ -312,8 +312,11 @@ def run_double_scans(bases: list[str], data: dict) -> Counter:
 
 
 def start_print_jobs(data: dict) -> list[int]:
+    from registration.documents.services.badges import (
+        BadgeFilters,
+        start_badge_print_job,
+    )
     from registration.models import Event
-    from registration.services.badges import BadgeFilters, start_badge_print_job
 
     event = Event.objects.get(pk=data["door_event"])
     return [

@@ -97,8 +97,8 @@ def main() -> int:
     from django_tasks_db.models import DBTaskResult
 
     from registration.models import OutboxMessage, PaymentMethod
-    from registration.services.orders import place_order
-    from tests.registration.services.conftest import (
+    from registration.orders.services import place_order
+    from tests.registration.conftest import (
         attendee,
         buyer,
         make_delegate,

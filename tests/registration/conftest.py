@@ -1,12 +1,15 @@
-"""Helpers for the service tests: an event on sale and order requests."""
+"""Helpers for the registration tests: an event on sale, order requests, and a
+staff API client."""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
-from registration.services.orders import AttendeeData, BuyerData
-from tests.factories import EventFactory, TicketTypeFactory
+from registration.orders.services import AttendeeData, BuyerData
+from registration.staff.services.api_tokens import create_api_token
+from tests.factories import EventFactory, TicketTypeFactory, UserFactory
 
 
 def buyer(**overrides) -> BuyerData:
@@ -47,3 +50,16 @@ def event(db):
 @pytest.fixture
 def delegate(event):
     return make_delegate(event)
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(username="integrator", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def api(staff):
+    _token, raw = create_api_token(staff, name="tests")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
+    return client

@@ -34,7 +34,7 @@ from registration.models import (
     StripeEvent,
     StripeEventStatus,
 )
-from registration.services import payments
+from registration.payments import services as payments
 from tests.factories import EventFactory, TicketTypeFactory
 from tests.registration.payments import conftest as stripe_fixtures
 from tests.registration.payments.conftest import WEBHOOK_URL, make_order, sign

@@ -6,6 +6,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
+from registration.catalogue.services.pricing import discounted_price
 from registration.models import Voucher, VoucherKind
 from registration.money import (
     CURRENCY_DECIMALS,
@@ -13,7 +14,6 @@ from registration.money import (
     round_money,
     to_minor_units,
 )
-from registration.services.pricing import discounted_price
 
 currencies = st.sampled_from(sorted(CURRENCY_DECIMALS))
 amounts = st.decimals(

@@ -10,13 +10,14 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from registration import names
+from registration.documents.services import badges, tickets
 from registration.models import Attendee, OrderStatus, PaymentMethod
 from registration.names import is_latin_script, latin_transliteration
-from registration.services import badges, orders, tickets
-from registration.services.orders import update_attendee
+from registration.orders import services as orders
+from registration.orders.services import update_attendee
 from tests.factories import AttendeeFactory, EventFactory, TicketTypeFactory
 from tests.pdf_tools import flat_text, weasyprint_warnings
-from tests.registration.services.conftest import attendee, buyer
+from tests.registration.conftest import attendee, buyer
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +157,7 @@ def test_order_page_shows_the_transliteration(client, event):
 
 
 def test_checkin_answer_carries_the_transliteration(event):
-    from registration.services.checkin import attendee_card
+    from registration.checkin.services.scans import attendee_card
 
     russian = people(event)[2]
 
@@ -166,7 +167,7 @@ def test_checkin_answer_carries_the_transliteration(event):
 
 
 def test_api_order_accepts_and_returns_the_transliteration(client, event):
-    from registration.services.api_tokens import create_api_token
+    from registration.staff.services.api_tokens import create_api_token
     from tests.factories import UserFactory
 
     ticket_type = TicketTypeFactory(event=event, price=Decimal("0.00"))

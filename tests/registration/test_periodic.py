@@ -1,4 +1,4 @@
-"""The periodic loop's pass (registration/services/periodic.py)."""
+"""The periodic loop's pass (registration/periodic.py)."""
 
 from datetime import datetime, timedelta
 
@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from registration.models import Order, OutboxMessage
-from registration.services import payments
-from registration.services.periodic import run_periodic_jobs
+from registration.payments import services as payments
+from registration.periodic import run_periodic_jobs
 from tests.registration.payments.conftest import make_order
 
 pytestmark = pytest.mark.django_db

@@ -35,10 +35,8 @@ from django.utils.text import capfirst
 from rest_framework import serializers
 from rest_framework.test import APIClient
 
-from registration.api.delegations import TravelPlanInSerializer
-from registration.api.network import ExchangeSerializer, PartnershipSerializer
-from registration.api.serializers import OrderInSerializer
 from registration.columns import FREE_TEXT_LIMIT, column_limit, is_name_field
+from registration.consent import views as consent
 from registration.models import (
     ActivityLog,
     Answer,
@@ -58,12 +56,18 @@ from registration.models import (
     WaitingListEntry,
     YouthDetails,
 )
-from registration.services import delegations as delegation_service
-from registration.services import orders, travel
-from registration.services.api_tokens import create_api_token
-from registration.services.network_import import import_network_file
-from registration.services.orders import AttendeeData, BuyerData, YouthData
-from registration.views import checkout, consent, delegation_page, waiting_list
+from registration.network.api import ExchangeSerializer, PartnershipSerializer
+from registration.network.services import import_network_file
+from registration.orders import services as orders
+from registration.orders.api.serializers import OrderInSerializer
+from registration.orders.services import AttendeeData, BuyerData, YouthData
+from registration.orders.views import checkout
+from registration.staff.services.api_tokens import create_api_token
+from registration.travel import views as delegation_page
+from registration.travel.api import TravelPlanInSerializer
+from registration.travel.services import delegations as delegation_service
+from registration.travel.services import travel
+from registration.waiting_list import views as waiting_list
 from tests.factories import (
     EventFactory,
     QuestionFactory,

@@ -11,10 +11,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from cms.demo_data import seed_network_pages, seed_pages, seed_translations
-from registration.demo_checkin import DEVICE_NAME, seed_checkin
-from registration.demo_data import seed_catalogue, seed_network
-from registration.demo_delegations import seed_delegation
-from registration.emails_delegations import delegation_url
+from registration.catalogue.demo import seed_catalogue, seed_network
+from registration.checkin.demo import DEVICE_NAME, seed_checkin
+from registration.outbox.mail import delegation_url
+from registration.travel.demo import seed_delegation
 
 ADMIN_USERNAME = "admin"
 

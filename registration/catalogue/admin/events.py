@@ -13,7 +13,7 @@ from wagtail.admin.panels import (
 )
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
-from registration.admin_forms import EventAdminForm, VoucherAdminForm
+from registration.catalogue.admin.forms import EventAdminForm, VoucherAdminForm
 from registration.models import Event, Voucher
 
 
@@ -172,12 +172,3 @@ def two_factor_account_item(request):
 
 
 # Each module registers its own screens when imported (after this module's own).
-import registration.admin_api_tokens  # noqa: E402 - Settings → API tokens (issue 9)
-import registration.admin_badges  # noqa: E402 - Attendees and Print badges (issue 5)
-import registration.admin_checkin  # noqa: E402 - the Check-in menu group (issue 6)
-import registration.admin_data  # noqa: E402 - reports, exports, imports (issue 7)
-import registration.admin_delegations  # noqa: E402 - the Travel menu (issue 8)
-import registration.admin_network  # noqa: E402 - the Network menu (issue 8)
-import registration.admin_orders  # noqa: E402 - the Registration menu (issues 3, 7)
-import registration.admin_payments  # noqa: E402 - the Payments menu (issue 4)
-import registration.admin_privacy  # noqa: E402,F401 - data download, erasure (issue 9)

@@ -20,11 +20,11 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import AdminDateTimeInput
 from wagtail.admin.widgets.button import HeaderButton
 
-from registration import staff_access
-from registration.admin_forms import _read_as_wall_time
+from registration.catalogue.admin.events import VoucherViewSet
+from registration.catalogue.admin.forms import _read_as_wall_time
+from registration.catalogue.services import vouchers
 from registration.models import Event, TicketType, VoucherKind
-from registration.services import vouchers
-from registration.wagtail_hooks import VoucherViewSet
+from registration.staff import access as staff_access
 
 
 class TicketTypeChoice(forms.ModelMultipleChoiceField):
@@ -115,7 +115,7 @@ class BulkVoucherForm(forms.Form):
 
 
 class BulkVoucherView(WagtailAdminTemplateMixin, FormView):
-    template_name = "registration/admin/vouchers/bulk.html"
+    template_name = "registration/catalogue/admin/vouchers/bulk.html"
     form_class = BulkVoucherForm
     page_title = gettext_lazy("Create vouchers in bulk")
     header_icon = "tag"
@@ -147,7 +147,7 @@ class BulkVoucherView(WagtailAdminTemplateMixin, FormView):
             return self.form_invalid(form)
         return TemplateResponse(
             self.request,
-            "registration/admin/vouchers/created.html",
+            "registration/catalogue/admin/vouchers/created.html",
             {
                 **self.get_context_data(form=form),
                 "event": event,

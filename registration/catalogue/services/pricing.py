@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from registration.errors import OrderError
 from registration.models import (
     Event,
     Extra,
@@ -25,7 +26,6 @@ from registration.models import (
     VoucherKind,
 )
 from registration.money import round_money
-from registration.services.errors import OrderError
 
 ZERO = Decimal("0")
 

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
+from registration.audit.services import log_activity
+from registration.errors import RegistrationError
 from registration.models import Event, TicketType, Voucher, VoucherKind
-from registration.services.audit import log_activity
-from registration.services.errors import RegistrationError
 
 MAX_BULK_VOUCHERS = 1000
 # No look-alike characters (0/O, 1/I/L), so a code read aloud or typed is right.

@@ -28,6 +28,9 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from registration.audit.services import log_activity
+from registration.checkin.services import sql as checkin_sql
+from registration.errors import Busy, RegistrationError
 from registration.models import (
     Attendee,
     AttendeeExtra,
@@ -40,10 +43,7 @@ from registration.models import (
     OrderStatus,
     hash_token,
 )
-from registration.services import checkin_sql
-from registration.services.audit import log_activity
-from registration.services.errors import Busy, RegistrationError
-from registration.services.orders import (
+from registration.orders.services import (
     admitted_orders_q,
     is_lock_timeout,
     order_admits_attendees,

@@ -33,6 +33,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registration import models as registration_models
+from registration.audit.services import log_activity
+from registration.documents.services import rendering as documents
+from registration.documents.services.tickets import event_dates, ticket_refusal
+from registration.jobs import queue
 from registration.models import (
     Attendee,
     BadgePrint,
@@ -42,11 +46,8 @@ from registration.models import (
     Event,
     TicketType,
 )
+from registration.orders.services import admitted_orders_q
 from registration.reader import for_reader, reader_language
-from registration.services import documents
-from registration.services.audit import log_activity
-from registration.services.orders import admitted_orders_q
-from registration.services.tickets import event_dates, ticket_refusal
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -721,10 +722,8 @@ def start_badge_print_job(
 
 def queue_badge_print_job(job_id: int) -> None:
     """Hand a job to the task queue; a job left queued can be queued again from the admin."""
-    from registration.tasks_badges import render_badge_print_job
-
     try:
-        render_badge_print_job.enqueue(job_id)
+        queue.enqueue("render_badge_print_job", job_id)
     except Exception:
         logger.exception("Could not queue badge print job %s", job_id)
 

@@ -19,12 +19,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy
 
+from registration.audit.services import log_activity
+from registration.documents.services import rendering as documents
+from registration.errors import RegistrationError
 from registration.models import Attendee, Event, OrderStatus
+from registration.orders.services import order_admits_attendees
+from registration.outbox import services as outbox
 from registration.reader import for_reader, format_with_zone, reader_language
-from registration.services import documents, outbox
-from registration.services.audit import log_activity
-from registration.services.errors import RegistrationError
-from registration.services.orders import order_admits_attendees
 from registration.tokens import new_secret
 
 if TYPE_CHECKING:

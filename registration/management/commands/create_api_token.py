@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from registration.services.api_tokens import create_api_token
+from registration.staff.services.api_tokens import create_api_token
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from registration.checkin.services.scans import create_device
 from registration.models import Event
-from registration.services.checkin import create_device
 
 
 class Command(BaseCommand):

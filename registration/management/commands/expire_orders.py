@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from registration.services.orders import expire_orders
+from registration.orders.services import expire_orders
 
 
 class Command(BaseCommand):

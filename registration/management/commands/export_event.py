@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from registration.models import Event
-from registration.services.event_archive import ArchiveError, export_event
+from registration.staff.services.event_archive import ArchiveError, export_event
 
 
 class Command(BaseCommand):

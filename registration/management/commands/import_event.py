@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registration.services.event_archive import ArchiveError, import_event
+from registration.staff.services.event_archive import ArchiveError, import_event
 
 
 class Command(BaseCommand):

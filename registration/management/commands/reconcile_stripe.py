@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registration.services import payments
+from registration.payments import services as payments
 
 UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from registration.documents.services import badges
 from registration.models import Event
-from registration.services import badges
 
 
 class Command(BaseCommand):

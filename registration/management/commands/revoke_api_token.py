@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from registration.models import ApiToken
-from registration.services.api_tokens import revoke_api_token
+from registration.staff.services.api_tokens import revoke_api_token
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from registration.services.periodic import run_periodic_jobs
+from registration.periodic import run_periodic_jobs
 
 logger = logging.getLogger(__name__)
 

@@ -36,18 +36,18 @@ from django_countries import countries
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import AdminDateTimeInput
 
-from registration import staff_access
+from registration.errors import OrderInvalid, RegistrationError
 from registration.models import Attendee, Order, OrderStatus, PaymentStatus
 from registration.money import format_money
-from registration.services import orders as order_service
-from registration.services import payments
-from registration.services.errors import OrderInvalid, RegistrationError
+from registration.orders import services as order_service
+from registration.payments import services as payments
+from registration.staff import access as staff_access
 
 
 class OrderActionView(WagtailAdminTemplateMixin, FormView):
     """One action on one order: permission, confirmation page, service call."""
 
-    template_name = "admin_orders/orders/action.html"
+    template_name = "registration/orders/admin/action.html"
     header_icon = "form"
     form_class = forms.Form
     submit_label = gettext_lazy("Confirm")

@@ -45,12 +45,11 @@ from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets.button import Button
 
-from registration import admin_order_actions as actions
-from registration import selectors, staff_access
-from registration.admin_badges import attendee_viewset
+from registration import selectors
 from registration.admin_links import EditOrInspectLinks
-from registration.admin_vouchers import BulkVoucherViewSet
-from registration.admin_waiting_list import WaitingListViewSet
+from registration.catalogue.admin.vouchers import BulkVoucherViewSet
+from registration.documents.admin import attendee_viewset
+from registration.errors import RegistrationError
 from registration.models import (
     LIVE_ORDER_STATUSES,
     ConsentText,
@@ -61,8 +60,10 @@ from registration.models import (
     PaymentMethod,
 )
 from registration.money import format_money
-from registration.services import orders as order_service
-from registration.services.errors import RegistrationError
+from registration.orders import services as order_service
+from registration.orders.admin import actions
+from registration.staff import access as staff_access
+from registration.waiting_list.admin import WaitingListViewSet
 
 
 def _read_only_view_kwargs() -> dict:
@@ -124,7 +125,7 @@ class OrderFilterSet(WagtailFilterSet):
 class FlagsColumn(Column):
     """The order's flags (annotated by selectors.with_order_flags), as labels."""
 
-    cell_template_name = "admin_orders/orders/flags_cell.html"
+    cell_template_name = "registration/orders/admin/flags_cell.html"
 
     def get_value(self, instance):
         return selectors.order_flag_items(instance)
@@ -192,7 +193,7 @@ class OrderIndexView(OrderActionsMixin, IndexView):
 
 
 class OrderInspectView(OrderActionsMixin, InspectView):
-    template_name = "admin_orders/orders/inspect.html"
+    template_name = "registration/orders/admin/inspect.html"
 
     def get_object(self, queryset=None):
         return get_object_or_404(
@@ -356,7 +357,7 @@ class OrdersViewSet(EditOrInspectLinks, ModelViewSet):
         }
         return TemplateResponse(
             request,
-            "admin_orders/orders/confirm.html",
+            "registration/orders/admin/confirm.html",
             {
                 "order": order,
                 "action": action,
@@ -421,7 +422,7 @@ class OrdersViewSet(EditOrInspectLinks, ModelViewSet):
         if request.method != "POST":
             return TemplateResponse(
                 request,
-                "admin_orders/orders/admit_before_payment.html",
+                "registration/orders/admin/admit_before_payment.html",
                 {
                     "order": order,
                     "allow": allow,

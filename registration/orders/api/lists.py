@@ -14,8 +14,11 @@ from rest_framework.pagination import PageNumberPagination
 
 from registration.api.filters import IdFilter, UtcIsoDateTimeFilter
 from registration.api.permissions import StaffWithPermissions
-from registration.api.serializers import AttendeeOutSerializer, OrderOutSerializer
 from registration.models import Attendee, Order, OrderStatus, PaymentMethod
+from registration.orders.api.serializers import (
+    AttendeeOutSerializer,
+    OrderOutSerializer,
+)
 from registration.selectors import consent_missing
 
 

@@ -9,7 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registration.api.permissions import StaffWithPermissions
-from registration.api.serializers import (
+from registration.models import Attendee, Event, Order
+from registration.orders.api.serializers import (
     CancelInSerializer,
     ErrorSerializer,
     EventDetailSerializer,
@@ -17,15 +18,14 @@ from registration.api.serializers import (
     OrderInSerializer,
     OrderOutSerializer,
 )
-from registration.models import Attendee, Event, Order
-from registration.selectors import get_event_catalogue
-from registration.services.orders import (
+from registration.orders.services import (
     AttendeeData,
     BuyerData,
     YouthData,
     cancel_order,
     place_order,
 )
+from registration.selectors import get_event_catalogue
 
 ERRORS = {
     400: ErrorSerializer,

@@ -22,6 +22,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_countries import countries
 
+from registration.catalogue.services import pricing
+from registration.errors import (
+    Busy,
+    OrderError,
+    OrderInvalid,
+    PriceChanged,
+    SoldOut,
+)
 from registration.models import (
     Event,
     OrderStatus,
@@ -29,22 +37,15 @@ from registration.models import (
     Question,
     QuestionKind,
 )
-from registration.selectors import get_event_sales
-from registration.services import payments, pricing
-from registration.services.errors import (
-    Busy,
-    OrderError,
-    OrderInvalid,
-    PriceChanged,
-    SoldOut,
-)
-from registration.services.orders import (
+from registration.orders.services import (
     AttendeeData,
     BuyerData,
     YouthData,
     place_order,
     preview_order,
 )
+from registration.payments import services as payments
+from registration.selectors import get_event_sales
 
 MAX_TICKETS = 50
 
@@ -82,7 +83,7 @@ def start(request, slug: str):
     sales = get_event_sales(event)
     context = {"event": event, "sales": sales}
     if request.method == "GET":
-        return render(request, "registration/checkout_tickets.html", context)
+        return render(request, "registration/orders/checkout_tickets.html", context)
 
     errors = []
     tickets: dict[str, int] = {}
@@ -133,7 +134,7 @@ def start(request, slug: str):
         }
         context["voucher"] = code
         return render(
-            request, "registration/checkout_tickets.html", context, status=400
+            request, "registration/orders/checkout_tickets.html", context, status=400
         )
 
     state = _state(request, event)
@@ -388,7 +389,7 @@ def attendees(request, slug: str):
     }
     return render(
         request,
-        "registration/checkout_attendees.html",
+        "registration/orders/checkout_attendees.html",
         context,
         status=400 if errors else 200,
     )
@@ -465,7 +466,7 @@ def review(request, slug: str):
         except Busy as exc:
             response = render(
                 request,
-                "registration/checkout_review.html",
+                "registration/orders/checkout_review.html",
                 _review_context(
                     event,
                     preview,
@@ -493,7 +494,7 @@ def review(request, slug: str):
             return redirect("registration:order", code=order.code, secret=order.secret)
     return render(
         request,
-        "registration/checkout_review.html",
+        "registration/orders/checkout_review.html",
         _review_context(
             event,
             preview,

@@ -14,6 +14,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_countries import countries
 
+from registration.documents.services.tickets import (
+    TicketNotIssuable,
+    render_ticket,
+    ticket_issuable,
+)
+from registration.errors import OrderError, OrderInvalid, RegistrationError
 from registration.models import (
     Attendee,
     CreditNote,
@@ -24,20 +30,14 @@ from registration.models import (
     PaymentProvider,
     PaymentStatus,
 )
-from registration.services import payments
-from registration.services.errors import OrderError, OrderInvalid, RegistrationError
-from registration.services.orders import (
+from registration.orders.services import (
     EDITABLE_ATTENDEE_FIELDS,
     attendee_edit_deadline,
     can_buyer_cancel,
     can_edit_attendees,
     update_attendee,
 )
-from registration.services.tickets import (
-    TicketNotIssuable,
-    render_ticket,
-    ticket_issuable,
-)
+from registration.payments import services as payments
 
 
 def _order_or_404(code: str, secret: str) -> Order:
@@ -64,7 +64,7 @@ def order_detail(request, code: str, secret: str):
     invoice = Invoice.objects.filter(order=order).first()
     return render(
         request,
-        "registration/order_detail.html",
+        "registration/orders/order_detail.html",
         {
             "order": order,
             "event": order.event,
@@ -153,7 +153,7 @@ def attendee_edit(request, code: str, secret: str, attendee_id: int):
             return redirect("registration:order", code=order.code, secret=order.secret)
     return render(
         request,
-        "registration/attendee_edit.html",
+        "registration/orders/attendee_edit.html",
         {
             "order": order,
             "event": order.event,
@@ -194,6 +194,6 @@ def attendee_detail(request, secret: str):
         raise Http404
     return render(
         request,
-        "registration/attendee_detail.html",
+        "registration/orders/attendee_detail.html",
         {"attendee": attendee, "order": attendee.order, "event": attendee.order.event},
     )

@@ -31,9 +31,9 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
 from registration.models import ApiToken
-from registration.services.api_tokens import create_api_token, revoke_api_token
+from registration.staff.services.api_tokens import create_api_token, revoke_api_token
 
-TEMPLATES = "registration/admin/api_tokens/"
+TEMPLATES = "registration/staff/admin/api_tokens/"
 
 
 def visible_tokens(user):

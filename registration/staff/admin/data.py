@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
 
-from registration.admin_exports import ExportViewSet
-from registration.admin_imports import ImportViewSet
-from registration.admin_reports import ReportViewSet
+from registration.staff.admin.exports import ExportViewSet
+from registration.staff.admin.imports import ImportViewSet
+from registration.staff.admin.reports import ReportViewSet
 
 
 class DataMenuGroup(ViewSetGroup):

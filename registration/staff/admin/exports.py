@@ -37,8 +37,8 @@ from registration.models import (
     ExportKind,
     OrderStatus,
 )
-from registration.resources import SENSITIVE_ATTENDEE_COLUMNS
-from registration.services import exports
+from registration.staff.resources import SENSITIVE_ATTENDEE_COLUMNS
+from registration.staff.services import exports
 
 
 def can_export_anything(user) -> bool:
@@ -85,7 +85,7 @@ class ExportPermissionMixin:
 
 
 class ExportIndexView(ExportPermissionMixin, WagtailAdminTemplateMixin, TemplateView):
-    template_name = "registration/admin/exports/index.html"
+    template_name = "registration/staff/admin/exports/index.html"
     page_title = gettext_lazy("Export")
     header_icon = "download"
 
@@ -110,7 +110,7 @@ class ExportIndexView(ExportPermissionMixin, WagtailAdminTemplateMixin, Template
 class ExportView(WagtailAdminTemplateMixin, FormView):
     """Columns, statuses and format of one export; CSV answers the POST itself."""
 
-    template_name = "registration/admin/exports/form.html"
+    template_name = "registration/staff/admin/exports/form.html"
     form_class = ExportForm
     header_icon = "download"
 
@@ -226,7 +226,7 @@ def job_status(job: ExportJob) -> dict:
 
 
 class ExportJobView(OwnJobMixin, WagtailAdminTemplateMixin, TemplateView):
-    template_name = "registration/admin/exports/job.html"
+    template_name = "registration/staff/admin/exports/job.html"
     page_title = gettext_lazy("Export job")
     header_icon = "download"
 

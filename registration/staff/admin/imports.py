@@ -1,7 +1,7 @@
 """Imports in the Wagtail admin (issue 7): upload → dry-run preview → confirm.
 
 django-import-export has no Wagtail integration, so these small views wrap its
-Resources (registration/resources.py) and services/imports.py:
+Resources (registration/staff/resources.py) and services/imports.py:
 
 1. `/admin/imports/<kind>/` — the upload form. Submitting it reads the file,
    runs the import as a dry run (nothing is written) and shows every row with
@@ -40,7 +40,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
 from registration.models import Delegation, Event, PaymentMethod
-from registration.services import imports
+from registration.staff.services import imports
 
 SESSION_KEY = "registration_imports"
 PENDING_DIR = "imports/pending"
@@ -235,7 +235,7 @@ def can_import_anything(user) -> bool:
 
 
 class ImportIndexView(WagtailAdminTemplateMixin, TemplateView):
-    template_name = "registration/admin/imports/index.html"
+    template_name = "registration/staff/admin/imports/index.html"
     page_title = gettext_lazy("Import")
     header_icon = "upload"
 
@@ -283,7 +283,7 @@ class ImporterMixin(WagtailAdminTemplateMixin):
     def render_page(self, **context):
         return TemplateResponse(
             self.request,
-            "registration/admin/imports/upload.html",
+            "registration/staff/admin/imports/upload.html",
             self.get_context_data(importer=self.importer, **context),
         )
 

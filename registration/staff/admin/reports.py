@@ -34,9 +34,10 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
-from registration import selectors, spreadsheets, staff_access
+from registration import selectors, spreadsheets
 from registration.models import Event
 from registration.money import format_money
+from registration.staff import access as staff_access
 
 can_view_reports = staff_access.can_view_reports
 
@@ -220,7 +221,7 @@ class ReportPermissionMixin:
 
 
 class ReportIndexView(ReportPermissionMixin, WagtailAdminTemplateMixin, TemplateView):
-    template_name = "registration/admin/reports/index.html"
+    template_name = "registration/staff/admin/reports/index.html"
     page_title = gettext_lazy("Reports")
     header_icon = "table"
 
@@ -245,7 +246,7 @@ class EventReportMixin(ReportPermissionMixin):
 
 
 class EventReportView(EventReportMixin, WagtailAdminTemplateMixin, TemplateView):
-    template_name = "registration/admin/reports/event.html"
+    template_name = "registration/staff/admin/reports/event.html"
     page_title = gettext_lazy("Event report")
     header_icon = "table"
 
@@ -320,7 +321,7 @@ class ReportsPanel(Component):
 
     name = "registration_reports"
     order = 50
-    template_name = "registration/admin/reports/panel.html"
+    template_name = "registration/staff/admin/reports/panel.html"
 
     def get_context_data(self, parent_context=None):
         return {

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from registration.models.events import Event
+from registration.catalogue.models import Event
 
 
 class ExportKind(models.TextChoices):

@@ -6,8 +6,8 @@ import secrets
 
 from django.utils import timezone
 
+from registration.audit.services import log_activity
 from registration.models import ApiToken, hash_token
-from registration.services.audit import log_activity
 
 TOKEN_PREFIX = "sci_"  # noqa: S105 - a public marker, not a secret
 

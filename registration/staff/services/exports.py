@@ -1,6 +1,6 @@
 """Exports of attendees and orders: CSV streamed at once, XLSX built by a job.
 
-The columns come from the Resources in registration/resources.py. Youth
+The columns come from the Resources in registration/staff/resources.py. Youth
 columns are allowed only to staff holding `registration.view_youthdetails`:
 `allowed_columns` drops them for everyone else, so neither the form, the CSV
 stream nor the job can carry them (DESIGN invariant 7). A job checks its
@@ -26,7 +26,10 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registration import spreadsheets, staff_access
+from registration import spreadsheets
+from registration.audit.services import log_activity
+from registration.errors import RegistrationError
+from registration.jobs import queue
 from registration.models import (
     LIVE_ORDER_STATUSES,
     Attendee,
@@ -37,13 +40,12 @@ from registration.models import (
     Order,
     OrderStatus,
 )
-from registration.resources import (
+from registration.staff import access as staff_access
+from registration.staff.resources import (
     SENSITIVE_ATTENDEE_COLUMNS,
     AttendeeExportResource,
     OrderExportResource,
 )
-from registration.services.audit import log_activity
-from registration.services.errors import RegistrationError
 
 logger = logging.getLogger(__name__)
 
@@ -211,10 +213,8 @@ def start_export_job(
 
 def queue_export_job(job_id: int) -> None:
     """Hand a job to the task queue; the periodic loop re-queues one left behind."""
-    from registration.tasks_exports import build_export_job
-
     try:
-        build_export_job.enqueue(job_id)
+        queue.enqueue("build_export_job", job_id)
     except Exception:
         logger.exception("Could not queue export job %s", job_id)
 

@@ -24,15 +24,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from import_export.formats.base_formats import CSV, XLSX
 
+from registration.audit.services import log_activity
+from registration.errors import OrderError, OrderInvalid, RegistrationError
 from registration.models import Delegation, Event, Order, PaymentMethod
-from registration.resources import (
-    DelegationMemberResource,
-    MemberOrganisationResource,
-    VoucherResource,
-)
-from registration.services.audit import log_activity
-from registration.services.errors import OrderError, OrderInvalid, RegistrationError
-from registration.services.orders import (
+from registration.orders.services import (
     MAX_ATTENDEES_PER_ORDER,
     AttendeeData,
     BuyerData,
@@ -40,6 +35,11 @@ from registration.services.orders import (
     place_order,
 )
 from registration.spreadsheets import restore_dataset
+from registration.staff.resources import (
+    DelegationMemberResource,
+    MemberOrganisationResource,
+    VoucherResource,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -27,7 +27,10 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from registration import selectors
-from registration.admin_travel import (
+from registration.errors import RegistrationError
+from registration.models import Delegation, DelegationInvoice, InvoiceStatus
+from registration.outbox.mail import delegation_url
+from registration.travel.admin.travel import (
     ManifestViewSet,
     PermissionRequired,
     RoomingViewSet,
@@ -35,11 +38,8 @@ from registration.admin_travel import (
     VisaLetterViewSet,
     local_time,
 )
-from registration.emails_delegations import delegation_url
-from registration.models import Delegation, DelegationInvoice, InvoiceStatus
-from registration.services import delegations, travel
-from registration.services.errors import RegistrationError
-from registration.services.travel import visa_letter_refusal
+from registration.travel.services import delegations, travel
+from registration.travel.services.travel import visa_letter_refusal
 
 
 class DelegationCreateView(CreateView):
@@ -144,7 +144,7 @@ class DelegationManageView(PermissionRequired, WagtailAdminTemplateMixin, Templa
     """One delegation: the leader's link, members with payment, consent and travel."""
 
     permission = "registration.view_delegation"
-    template_name = "registration/admin/delegations/manage.html"
+    template_name = "registration/travel/admin/delegations/manage.html"
     page_title = gettext_lazy("Delegation")
     header_icon = "group"
 

@@ -27,8 +27,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
-from registration import selectors, spreadsheets, staff_access
-from registration.airports import airport_zone
+from registration import selectors, spreadsheets
 from registration.models import (
     Attendee,
     Event,
@@ -38,7 +37,9 @@ from registration.models import (
     VisaLetter,
     VisaLetterStatus,
 )
-from registration.services import travel
+from registration.staff import access as staff_access
+from registration.travel.airports import airport_zone
+from registration.travel.services import travel
 
 VIEW_VISA = "registration.view_visadetails"
 CHANGE_VISA = "registration.change_visadetails"
@@ -109,7 +110,7 @@ class TravelPlanIndexView(
     TemplateView,
 ):
     permission = "registration.view_travelplan"
-    template_name = "registration/admin/travel/plans.html"
+    template_name = "registration/travel/admin/travel/plans.html"
     page_title = gettext_lazy("Travel plans")
     header_icon = "site"
 
@@ -235,7 +236,7 @@ class TravelPlanEditView(PermissionRequired, WagtailAdminTemplateMixin, Template
     """One attendee's travel, in airport-local times; passport fields for the Travel desk."""
 
     permission = "registration.change_travelplan"
-    template_name = "registration/admin/travel/edit.html"
+    template_name = "registration/travel/admin/travel/edit.html"
     page_title = gettext_lazy("Travel plan")
     header_icon = "site"
 
@@ -434,7 +435,7 @@ class ManifestView(
     """Arrivals or departures by local day, hour and airport; CSV and PDF alike."""
 
     permission = "registration.view_travelplan"
-    template_name = "registration/admin/travel/manifest.html"
+    template_name = "registration/travel/admin/travel/manifest.html"
     page_title = gettext_lazy("Arrivals and departures")
     header_icon = "time"
 
@@ -532,7 +533,7 @@ class RoomingListView(
     TemplateView,
 ):
     permission = "registration.view_travelplan"
-    template_name = "registration/admin/travel/rooming.html"
+    template_name = "registration/travel/admin/travel/rooming.html"
     page_title = gettext_lazy("Rooming list")
     header_icon = "home"
 
@@ -602,7 +603,7 @@ class VisaLetterIndexView(
     """The numbered log of letters, and the approved requests waiting for a letter."""
 
     permission = "registration.view_visaletter"
-    template_name = "registration/admin/travel/letters.html"
+    template_name = "registration/travel/admin/travel/letters.html"
     page_title = gettext_lazy("Visa letters")
     header_icon = "mail"
 

@@ -26,6 +26,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registration.audit.services import log_activity
+from registration.documents.services import rendering as documents
+from registration.errors import OrderError, OrderInvalid, RegistrationError
 from registration.models import (
     Attendee,
     Delegation,
@@ -38,18 +41,16 @@ from registration.models import (
     PaymentMethod,
 )
 from registration.money import format_money
-from registration.reader import for_reader, reader_language
-from registration.services import documents, payments
-from registration.services.audit import log_activity
-from registration.services.errors import OrderError, OrderInvalid, RegistrationError
-from registration.services.numbering import next_document_number
-from registration.services.orders import (
+from registration.orders.services import (
     AttendeeData,
     BuyerData,
     extend_order_hold,
     place_order,
 )
-from registration.services.outbox import enqueue_message
+from registration.outbox.services import enqueue_message
+from registration.payments import services as payments
+from registration.payments.numbering import next_document_number
+from registration.reader import for_reader, reader_language
 from registration.tokens import SECRET_LENGTH
 
 

@@ -29,8 +29,10 @@ from django.utils.dateparse import parse_date, parse_time
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from registration.airports import airport_zone, find_airport, normalise_code
+from registration.audit.services import log_activity
 from registration.columns import column_errors
+from registration.documents.services import rendering as documents
+from registration.errors import RegistrationError
 from registration.models import (
     Attendee,
     Delegation,
@@ -40,11 +42,9 @@ from registration.models import (
     VisaLetter,
     VisaLetterStatus,
 )
-from registration.services import documents
-from registration.services.audit import log_activity
-from registration.services.errors import RegistrationError
-from registration.services.numbering import next_document_number
-from registration.services.orders import order_admits_attendees
+from registration.orders.services import order_admits_attendees
+from registration.payments.numbering import next_document_number
+from registration.travel.airports import airport_zone, find_airport, normalise_code
 
 
 class TravelError(RegistrationError):

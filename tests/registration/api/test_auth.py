@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from registration.models import ApiToken
-from registration.services.api_tokens import create_api_token, revoke_api_token
+from registration.staff.services.api_tokens import create_api_token, revoke_api_token
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -20,9 +20,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from registration.checkin.services.scans import create_device
 from registration.models import CheckInList, OrderStatus
-from registration.services.api_tokens import create_api_token
-from registration.services.checkin import create_device
+from registration.staff.services.api_tokens import create_api_token
 from tests.factories import (
     AttendeeFactory,
     EventFactory,

@@ -10,8 +10,8 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from registration.checkin.services.scans import create_device
 from registration.models import CheckIn, CheckInList, Order, Partnership
-from registration.services.checkin import create_device
 from tests.factories import EventFactory, TicketTypeFactory
 from tests.factories.partnerships import PartnershipFactory, ProgrammeFactory
 from tests.registration.checkin.conftest import make_attendee

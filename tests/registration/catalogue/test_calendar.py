@@ -1,12 +1,12 @@
-""".ics files (registration/services/calendar.py and views/calendar.py): valid RFC 5545."""
+""".ics files (registration/catalogue/services/calendar.py and views/calendar.py): valid RFC 5545."""
 
 from datetime import UTC, datetime
 
 import icalendar
 import pytest
 
+from registration.catalogue.services import calendar
 from registration.models import AttendeeExtra, OrderStatus
-from registration.services import calendar
 from tests.factories import AttendeeFactory, EventFactory, ExtraFactory
 from tests.factories.cms import build_site, event_index, event_page
 

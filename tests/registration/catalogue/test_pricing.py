@@ -4,9 +4,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from registration.catalogue.services import pricing
+from registration.errors import OrderError
 from registration.models import VoucherKind
-from registration.services import pricing
-from registration.services.errors import OrderError
 from tests.factories import ExtraFactory, TicketTypeFactory, VoucherFactory
 from tests.factories.registration_more import MemberOrganisationFactory
 

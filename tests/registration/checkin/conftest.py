@@ -6,8 +6,8 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from registration.checkin.services.scans import create_device
 from registration.models import CheckInList, OrderStatus
-from registration.services.checkin import create_device
 from tests.factories import (
     AttendeeFactory,
     EventFactory,

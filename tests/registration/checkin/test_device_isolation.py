@@ -18,10 +18,14 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from registration.api.checkin import DeviceTokenAuthentication
+from registration.checkin.api import DeviceTokenAuthentication
+from registration.checkin.services.scans import (
+    create_device,
+    hash_secret,
+    start_pairing,
+)
 from registration.models import CheckIn, CheckInList, Device
-from registration.models.orders import AttendeeExtra
-from registration.services.checkin import create_device, hash_secret, start_pairing
+from registration.orders.models import AttendeeExtra
 from tests.factories import (
     DelegationFactory,
     EventFactory,
@@ -33,7 +37,7 @@ from tests.registration.checkin.conftest import make_attendee, nonce
 
 pytestmark = pytest.mark.django_db
 
-DEVICE_MODULES = ("registration.api.checkin", "registration.views.checkin_app")
+DEVICE_MODULES = ("registration.checkin.api", "registration.checkin.views")
 REDEEM = "/api/v1/checkin/redeem/"
 NOT_SET_UP = {
     "code": "wrong_event",
@@ -119,7 +123,7 @@ def test_only_the_check_in_api_takes_a_device_token():
         route
         for route, callback in _patterns(get_resolver())
         if takes_device_token(callback)
-        and _view(callback).__module__ != "registration.api.checkin"
+        and _view(callback).__module__ != "registration.checkin.api"
     ]
     assert elsewhere == []
 
@@ -499,7 +503,7 @@ PROBES = {
     "api/v1/checkin/lists/<id:list_id>/search/": probe_search,
     "api/v1/checkin/pair/": probe_pair,
     "checkin/": probe_app_shell("/checkin/"),
-    "checkin/sw.js": probe_app_shell("/checkin/sw.js"),
+    "registration/checkin/sw.js": probe_app_shell("/checkin/sw.js"),
     "checkin/manifest.webmanifest": probe_app_shell("/checkin/manifest.webmanifest"),
 }
 

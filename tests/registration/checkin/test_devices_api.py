@@ -9,9 +9,13 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from registration.checkin.services.scans import (
+    create_device,
+    revoke_device,
+    start_pairing,
+)
 from registration.models import ApiToken, CheckIn, CheckInList, Device, OrderStatus
-from registration.services.api_tokens import create_api_token
-from registration.services.checkin import create_device, revoke_device, start_pairing
+from registration.staff.services.api_tokens import create_api_token
 from tests.factories import EventFactory, TicketTypeFactory, UserFactory
 from tests.registration.checkin.conftest import make_attendee, scan
 

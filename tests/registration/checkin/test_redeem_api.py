@@ -8,9 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from registration.checkin.services.scans import revoke_device
 from registration.models import CheckIn, CheckInList, OrderStatus
-from registration.models.orders import AttendeeExtra
-from registration.services.checkin import revoke_device
+from registration.orders.models import AttendeeExtra
 from tests.factories import (
     DelegationFactory,
     EventFactory,

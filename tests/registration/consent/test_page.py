@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from registration.models import GuardianConsent, PaymentMethod
-from registration.services.orders import AttendeeData, BuyerData, YouthData, place_order
+from registration.orders.services import AttendeeData, BuyerData, YouthData, place_order
 from tests.factories import EventFactory, TicketTypeFactory
 from tests.factories.registration_more import ConsentTextFactory
 

@@ -3,6 +3,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from registration.consent import services as consent
+from registration.errors import ConsentError, ConsentInvalid, OrderInvalid
 from registration.models import (
     ActivityLog,
     Attendee,
@@ -11,12 +13,12 @@ from registration.models import (
     PaymentMethod,
     YouthDetails,
 )
-from registration.services import consent, orders, travel
-from registration.services.errors import ConsentError, ConsentInvalid, OrderInvalid
-from registration.services.orders import YouthData
+from registration.orders import services as orders
+from registration.orders.services import YouthData
+from registration.travel.services import travel
 from tests.factories import EventFactory, TicketTypeFactory
 from tests.factories.registration_more import ConsentTextFactory
-from tests.registration.services.conftest import attendee, buyer
+from tests.registration.conftest import attendee, buyer
 
 
 @pytest.fixture

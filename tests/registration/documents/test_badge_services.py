@@ -12,8 +12,9 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError
 
+from registration.documents.services import badges
+from registration.documents.services import rendering as documents
 from registration.models import Attendee, OrderStatus, YouthDetails
-from registration.services import badges, documents
 from registration.tokens import SECRET_LENGTH, UNAMBIGUOUS_ALPHABET, new_secret
 from tests.factories import (
     AttendeeFactory,

@@ -11,7 +11,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from registration import names
-from registration.services import documents
+from registration.documents.services import rendering as documents
 from tests.pdf_tools import page_count, page_texts, weasyprint_warnings
 
 

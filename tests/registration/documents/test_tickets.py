@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from django.utils import timezone
 
+from registration.documents.services import tickets
 from registration.models import (
     AttendeeExtra,
     ConsentText,
@@ -12,7 +13,6 @@ from registration.models import (
     OrderStatus,
     YouthDetails,
 )
-from registration.services import tickets
 from tests.factories import (
     AttendeeFactory,
     EventFactory,

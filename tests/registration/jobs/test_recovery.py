@@ -7,10 +7,10 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from registration.jobs.recovery import MAX_LOST_WORKERS, recover_stalled_tasks
 from registration.models import OutboxMessage, OutboxStatus
-from registration.services.outbox import enqueue_message
-from registration.services.recovery import MAX_LOST_WORKERS, recover_stalled_tasks
-from registration.tasks import deliver_outbox_message
+from registration.outbox.services import enqueue_message
+from registration.outbox.tasks import deliver_outbox_message
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
 from registration.models import Exchange, Partnership
-from registration.services.api_tokens import create_api_token
+from registration.staff.services.api_tokens import create_api_token
 from tests.factories import UserFactory
 from tests.factories.partnerships import (
     ExchangeFactory,

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from registration.models import Exchange, Partnership, PartnershipStatus
-from registration.services.network_import import ImportFileError, import_network_file
+from registration.network.services import ImportFileError, import_network_file
 from tests.factories.partnerships import PartnershipFactory, ProgrammeFactory
 
 pytestmark = pytest.mark.django_db

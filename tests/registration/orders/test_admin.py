@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from registration.documents.services.tickets import ticket_issuable
 from registration.models import (
     ActivityLog,
     ConsentText,
@@ -20,7 +21,6 @@ from registration.models import (
     PaymentMethod,
     WaitingListStatus,
 )
-from registration.services.tickets import ticket_issuable
 from tests.factories import (
     AttendeeFactory,
     EventFactory,

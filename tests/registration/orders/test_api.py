@@ -7,7 +7,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from registration.models import Order, OrderStatus
-from registration.services.api_tokens import create_api_token
+from registration.staff.services.api_tokens import create_api_token
 from tests.factories import (
     EventFactory,
     QuestionFactory,

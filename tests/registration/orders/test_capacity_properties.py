@@ -13,10 +13,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from registration.errors import SoldOut
 from registration.models import OrderStatus, PaymentMethod
-from registration.selectors import get_seats_for_sale
-from registration.services.errors import SoldOut
-from registration.services.orders import (
+from registration.orders.services import (
     AttendeeData,
     BuyerData,
     cancel_order,
@@ -24,6 +23,7 @@ from registration.services.orders import (
     mark_order_paid,
     place_order,
 )
+from registration.selectors import get_seats_for_sale
 from tests.factories import EventFactory, ExtraFactory, TicketTypeFactory
 
 pytestmark = pytest.mark.django_db

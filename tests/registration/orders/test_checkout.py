@@ -7,7 +7,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from registration.models import Invoice, Order, OrderStatus, QuestionKind, TicketType
-from registration.services.privacy import PRIVACY_NOTICE_VERSION
+from registration.privacy.services import PRIVACY_NOTICE_VERSION
 from tests.factories import (
     EventFactory,
     ExtraFactory,

@@ -15,10 +15,10 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from rest_framework.test import APIClient
 
+from registration.errors import Busy, SoldOut
 from registration.models import Attendee, Event, Order, OrderStatus, PaymentMethod
-from registration.services.api_tokens import create_api_token
-from registration.services.errors import Busy, SoldOut
-from registration.services.orders import AttendeeData, BuyerData, place_order
+from registration.orders.services import AttendeeData, BuyerData, place_order
+from registration.staff.services.api_tokens import create_api_token
 from tests.factories import EventFactory, TicketTypeFactory, UserFactory, VoucherFactory
 
 pytestmark = [

@@ -15,13 +15,13 @@ from registration.models import (
     Refund,
     RefundStatus,
 )
-from registration.services import payments
-from registration.services.orders import (
+from registration.orders.services import (
     AttendeeData,
     BuyerData,
     mark_order_paid,
     place_order,
 )
+from registration.payments import services as payments
 from tests.factories import EventFactory, TicketTypeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

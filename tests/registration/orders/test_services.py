@@ -5,6 +5,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from registration.errors import (
+    InvalidTransition,
+    OrderError,
+    OrderInvalid,
+    PriceChanged,
+    SoldOut,
+)
 from registration.models import (
     ActivityLog,
     Attendee,
@@ -13,15 +20,8 @@ from registration.models import (
     PaymentMethod,
     QuestionKind,
 )
+from registration.orders import services as orders
 from registration.selectors import get_availability
-from registration.services import orders
-from registration.services.errors import (
-    InvalidTransition,
-    OrderError,
-    OrderInvalid,
-    PriceChanged,
-    SoldOut,
-)
 from registration.tokens import SECRET_LENGTH
 from tests.factories import (
     AttendeeFactory,
@@ -33,7 +33,7 @@ from tests.factories import (
     VoucherFactory,
 )
 from tests.factories.registration_more import MemberOrganisationFactory
-from tests.registration.services.conftest import attendee, buyer
+from tests.registration.conftest import attendee, buyer
 
 
 def place(event, attendees, **kwargs):

@@ -7,9 +7,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from registration.catalogue.services import vouchers
+from registration.errors import OrderError, SoldOut, WaitingListError
 from registration.models import ActivityLog, OrderStatus, Voucher, WaitingListStatus
-from registration.services import orders, vouchers, waiting_list
-from registration.services.errors import OrderError, SoldOut, WaitingListError
+from registration.orders import services as orders
+from registration.waiting_list import services as waiting_list
 from tests.factories import (
     AttendeeFactory,
     EventFactory,

@@ -12,11 +12,11 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from registration.models import PaymentMethod
+from registration.orders import services as orders
 from registration.reader import format_with_zone
-from registration.services import orders
 from tests.factories import EventFactory, TicketTypeFactory
 from tests.pdf_tools import flat_text
-from tests.registration.services.conftest import attendee, buyer
+from tests.registration.conftest import attendee, buyer
 
 pytestmark = pytest.mark.django_db
 

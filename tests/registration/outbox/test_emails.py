@@ -1,4 +1,4 @@
-"""Every e-mail: who receives it and what it says (registration/emails.py)."""
+"""Every e-mail: who receives it and what it says (each package's emails.py)."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 
-from registration import emails, emails_payments
+from registration.consent import services as consent
 from registration.models import (
     OrderStatus,
     Payment,
@@ -17,10 +17,13 @@ from registration.models import (
     PaymentStatus,
 )
 from registration.money import format_money
-from registration.services import consent, orders, waiting_list
-from registration.services.orders import YouthData
+from registration.orders import services as orders
+from registration.orders.services import YouthData
+from registration.outbox import mail
+from registration.payments import emails as emails_payments
+from registration.waiting_list import services as waiting_list
 from tests.factories import EventFactory, ExtraFactory, TicketTypeFactory, UserFactory
-from tests.registration.services.conftest import (
+from tests.registration.conftest import (
     attendee,
     buyer,
     make_delegate,
@@ -373,7 +376,7 @@ def test_confirmation_links_the_receipt_of_each_card_payment(event, delegate, se
 
 
 def test_every_builder_is_registered_under_its_outbox_name():
-    assert sorted(emails.BUILDERS) == [
+    assert sorted(mail.BUILDERS) == [
         "attendee_notice",
         "consent_reminder",
         "consent_request",
@@ -393,4 +396,4 @@ def test_every_builder_is_registered_under_its_outbox_name():
         "ticket_reissued",
         "waiting_list_offer",
     ]
-    assert emails.BUILDERS["refund_issued"] is emails_payments.refund_issued
+    assert mail.BUILDERS["refund_issued"] is emails_payments.refund_issued

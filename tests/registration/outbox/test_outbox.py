@@ -4,8 +4,9 @@ from django.core import mail
 from django.utils import timezone
 
 from registration.models import OutboxMessage, OutboxStatus, PaymentMethod
-from registration.services import orders, outbox
-from tests.registration.services.conftest import attendee, buyer
+from registration.orders import services as orders
+from registration.outbox import services as outbox
+from tests.registration.conftest import attendee, buyer
 
 
 def place(event, ticket):
@@ -60,7 +61,7 @@ def test_a_message_is_sent_once_even_when_delivered_twice(event, delegate, mailo
 
 
 def test_failed_send_is_retried_later_then_marked_failed(event, delegate, settings):
-    settings.EMAIL_BACKEND = "tests.registration.services.test_outbox.FailingBackend"
+    settings.EMAIL_BACKEND = "tests.registration.outbox.test_outbox.FailingBackend"
     place(event, delegate)
     message = OutboxMessage.objects.get(kind="email.order_received")
     now = timezone.now()

@@ -13,8 +13,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from registration.models import OrderStatus, OutboxMessage, OutboxStatus
-from registration.services.periodic import run_periodic_jobs
-from tests.registration.services.test_outbox import place
+from registration.periodic import run_periodic_jobs
+from tests.registration.outbox.test_outbox import place
 
 SMTP_PORT = 8124  # this helper's port range; nothing listens there until started
 

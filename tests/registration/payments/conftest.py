@@ -25,7 +25,7 @@ import stripe
 from django.utils import timezone
 
 from registration.models import OrderStatus, PaymentMethod
-from registration.services import stripe as stripe_api
+from registration.payments import stripe as stripe_api
 from tests.factories import (
     AttendeeFactory,
     EventFactory,

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from registration.models import Order, OrderStatus, Payment, PaymentStatus
-from registration.services import payments
+from registration.payments import services as payments
 from tests.registration.payments.conftest import make_order
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 """Real threads and transactions on PostgreSQL: one payment per event, gap-free numbers.
 
 SQLite's IMMEDIATE transactions serialise writers by design, so these run on
-PostgreSQL only (DATABASE_URL), like tests/registration/test_concurrency.py.
+PostgreSQL only (DATABASE_URL), like tests/registration/orders/test_concurrency.py.
 """
 
 import threading
@@ -22,7 +22,7 @@ from registration.models import (
     PaymentStatus,
     StripeEvent,
 )
-from registration.services import payments
+from registration.payments import services as payments
 from tests.registration.payments.conftest import deliver, make_order
 
 pytestmark = [

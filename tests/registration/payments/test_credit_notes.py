@@ -17,7 +17,7 @@ from registration.models import (
     OutboxMessage,
     Payment,
 )
-from registration.services import payments
+from registration.payments import services as payments
 from tests.factories import UserFactory
 from tests.registration.payments.conftest import deliver, make_order
 

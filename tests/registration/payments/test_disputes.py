@@ -12,6 +12,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from registration import selectors
+from registration.checkin.services.scans import create_device
 from registration.models import (
     ActivityLog,
     CheckIn,
@@ -22,8 +23,7 @@ from registration.models import (
     Payment,
     PaymentStatus,
 )
-from registration.services import payments
-from registration.services.checkin import create_device
+from registration.payments import services as payments
 from tests.factories import UserFactory
 from tests.registration.payments.conftest import deliver, make_order
 
@@ -308,7 +308,7 @@ def test_every_flag_filter_finds_exactly_the_orders_its_annotation_marks(
 ):
     """Walks every OrderFlag: the Orders filter (order_flag_q) and the row
     annotation agree, and each has a label for the filter's choices."""
-    from registration.admin_orders import FLAG_CHOICES
+    from registration.orders.admin.orders import FLAG_CHOICES
 
     disputed, payment = paid_order(fake_stripe, client)
     dispute = fake_stripe.open_dispute(payment.stripe_payment_intent_id)
@@ -355,7 +355,7 @@ def test_every_door_answer_has_a_message_and_a_check_in_app_string():
     """Walks CheckInResult: the scan's message and the app's translated label."""
     from django.conf import settings
 
-    from registration.services.checkin import _message
+    from registration.checkin.services.scans import _message
 
     app = (settings.BASE_DIR / "templates" / "checkin" / "app.html").read_text()
     door = CheckInList(name="Main door")

@@ -18,7 +18,7 @@ from registration.models import (
     PaymentProvider,
     StripeEvent,
 )
-from registration.services import payments
+from registration.payments import services as payments
 from tests.factories import UserFactory
 from tests.registration.payments.conftest import make_order
 
@@ -109,7 +109,7 @@ def test_staff_mark_an_invoice_paid_with_the_bank_reference(staff):
 def test_mark_paid_api(staff):
     from rest_framework.test import APIClient
 
-    from registration.services.api_tokens import create_api_token
+    from registration.staff.services.api_tokens import create_api_token
 
     order = invoice_order()
     payments.request_invoice(order, billing=BILLING)

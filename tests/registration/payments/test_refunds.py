@@ -15,7 +15,7 @@ from registration.models import (
     RefundPolicy,
     RefundStatus,
 )
-from registration.services import payments
+from registration.payments import services as payments
 from tests.factories import UserFactory
 from tests.registration.payments.conftest import deliver, make_order
 
@@ -197,7 +197,7 @@ def test_staff_cancellation_refunds_everything(fake_stripe, client, staff):
 def test_refund_api_and_its_errors(fake_stripe, client, staff):
     from rest_framework.test import APIClient
 
-    from registration.services.api_tokens import create_api_token
+    from registration.staff.services.api_tokens import create_api_token
 
     order, _payment = paid_order(fake_stripe, client)
     _token, raw = create_api_token(staff, name="tests")

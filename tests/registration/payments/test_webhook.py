@@ -21,8 +21,8 @@ from registration.models import (
     StripeEvent,
     StripeEventStatus,
 )
-from registration.services import payments
-from registration.services.orders import expire_orders
+from registration.orders.services import expire_orders
+from registration.payments import services as payments
 from tests.factories import AttendeeFactory, OrderFactory
 from tests.registration.payments.conftest import WEBHOOK_URL, deliver, make_order, sign
 

@@ -1,4 +1,4 @@
-"""Subject access, erasure and retention (registration/services/privacy.py)."""
+"""Subject access, erasure and retention (registration/privacy/services.py)."""
 
 import json
 from datetime import date, timedelta
@@ -16,7 +16,7 @@ from registration.models import (
     VisaDetails,
     YouthDetails,
 )
-from registration.services.privacy import (
+from registration.privacy.services import (
     ERASED_NAME,
     erase_attendee,
     export_attendee_data,
@@ -120,7 +120,7 @@ def test_retention_job_deletes_youth_details_after_the_set_days(settings, youth)
 
 
 def test_retention_job_runs_in_the_periodic_pass(settings, youth):
-    from registration.services.periodic import run_periodic_jobs
+    from registration.periodic import run_periodic_jobs
 
     settings.YOUTH_RETENTION_DAYS = 0
     counts = run_periodic_jobs(now=youth.order.event.ends_at + timedelta(days=1))

@@ -144,7 +144,7 @@ def test_xlsx_export_job_pages_are_the_requesters_own(client, event):
     job = ExportJob.objects.get()
     assert response.url == reverse("exports:job", args=[job.pk])
     assert (job.requested_by, job.has_sensitive_columns) == (officer, True)
-    from registration.services.exports import run_export_job
+    from registration.staff.services.exports import run_export_job
 
     run_export_job(job.pk)
     status = client.get(reverse("exports:status", args=[job.pk])).json()

@@ -9,7 +9,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from registration.models import ActivityLog, ApiToken
-from registration.services.api_tokens import create_api_token
+from registration.staff.services.api_tokens import create_api_token
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

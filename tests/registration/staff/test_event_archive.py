@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.core.management import CommandError, call_command
 
+from registration.checkin.services.scans import create_device, redeem_ticket
 from registration.models import (
     ActivityLog,
     AttendeeExtra,
@@ -18,9 +19,8 @@ from registration.models import (
     Order,
     Payment,
 )
-from registration.services import payments
-from registration.services.checkin import create_device, redeem_ticket
-from registration.services.event_archive import event_querysets
+from registration.payments import services as payments
+from registration.staff.services.event_archive import event_querysets
 from tests.factories import DelegationFactory, ExtraFactory, UserFactory
 from tests.factories.partnerships import PartnershipFactory
 from tests.factories.registration_more import ConsentTextFactory, YouthDetailsFactory

@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group
 from openpyxl import load_workbook
 
 from registration.models import ExportJobStatus, ExportKind, OrderStatus
-from registration.resources import SENSITIVE_ATTENDEE_COLUMNS
-from registration.services import exports
+from registration.staff.resources import SENSITIVE_ATTENDEE_COLUMNS
+from registration.staff.services import exports
 from tests.factories import AttendeeFactory, EventFactory, OrderFactory, UserFactory
 from tests.factories.registration_more import YouthDetailsFactory
 

@@ -20,7 +20,7 @@ from registration.models import (
     VoucherKind,
     YouthDetails,
 )
-from registration.services import imports
+from registration.staff.services import imports
 from tests.factories import (
     DelegationFactory,
     EventFactory,

@@ -27,7 +27,7 @@ from wagtail.log_actions import log
 from wagtail.models import GroupApprovalTask, Workflow, WorkflowTask
 
 from cms.models import StandardPage
-from registration import admin_reports, selectors, spreadsheets
+from registration import selectors, spreadsheets
 from registration.models import (
     Answer,
     Attendee,
@@ -45,8 +45,9 @@ from registration.models import (
     Voucher,
     YouthDetails,
 )
-from registration.services import exports, imports
-from registration.services.network_import import import_network_file
+from registration.network.services import import_network_file
+from registration.staff.admin import reports as admin_reports
+from registration.staff.services import exports, imports
 from tests.factories import (
     AttendeeFactory,
     DelegationFactory,
@@ -474,8 +475,6 @@ def test_an_xlsx_export_survives_control_characters_xml_cannot_hold(
 
 
 def test_every_resource_and_writer_goes_through_spreadsheets():
-    import registration.resources
-    import registration.resources_network  # noqa: F401
 
     def subclasses(cls):
         for sub in cls.__subclasses__():
@@ -495,9 +494,9 @@ def test_every_resource_and_writer_goes_through_spreadsheets():
     )
     allowed = {
         "registration/spreadsheets.py": "def neutralise_formula",
-        "registration/services/exports.py": "spreadsheets.xlsx_row",
+        "registration/staff/services/exports.py": "spreadsheets.xlsx_row",
         # The Resource's export() is a FormulaSafeExport.
-        "registration/admin_network.py": "RESOURCES[self.import_kind]().export()",
+        "registration/network/admin.py": "RESOURCES[self.import_kind]().export()",
     }
     found = {}
     for path in [*ROOT.glob("registration/**/*.py"), *ROOT.glob("cms/**/*.py")]:

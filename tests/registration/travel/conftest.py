@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from registration.models import DelegationBilling
-from registration.services.orders import AttendeeData
+from registration.orders.services import AttendeeData
 from tests.factories import EventFactory, TicketTypeFactory, UserFactory
 from tests.factories.travel import LedDelegationFactory
 

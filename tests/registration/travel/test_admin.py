@@ -15,11 +15,11 @@ from registration.models import (
     VisaLetter,
     VisaLetterStatus,
 )
-from registration.services import delegations
+from registration.travel.services import delegations
 from tests.factories import AttendeeFactory, OrderFactory, UserFactory
 from tests.factories.travel import TravelPlanFactory, VisaDetailsFactory
 from tests.pdf_tools import layout_text, page_count
-from tests.registration.delegations.conftest import member
+from tests.registration.travel.conftest import member
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from registration.models import OrderStatus, TravelPlan, VisaDetails
-from registration.services import delegations
-from registration.services.api_tokens import create_api_token
+from registration.staff.services.api_tokens import create_api_token
+from registration.travel.services import delegations
 from tests.factories import AttendeeFactory, OrderFactory, UserFactory
 from tests.factories.travel import TravelPlanFactory, VisaDetailsFactory
-from tests.registration.delegations.conftest import member
+from tests.registration.travel.conftest import member
 
 pytestmark = pytest.mark.django_db
 

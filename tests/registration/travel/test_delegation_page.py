@@ -15,10 +15,10 @@ from registration.models import (
     VisaDetails,
     VisaLetterStatus,
 )
-from registration.services import delegations
+from registration.travel.services import delegations
 from tests.factories import AttendeeFactory, OrderFactory
 from tests.factories.travel import LedDelegationFactory, TravelPlanFactory
-from tests.registration.delegations.conftest import member
+from tests.registration.travel.conftest import member
 
 pytestmark = pytest.mark.django_db
 
@@ -261,7 +261,7 @@ def test_tickets_download_once_paid(client, delegation, delegate):
         client.get(url(delegation, f"members/{attendee.pk}/ticket/")).status_code == 403
     )
 
-    from registration.services.orders import mark_order_paid
+    from registration.orders.services import mark_order_paid
 
     mark_order_paid(order, by=None)
     response = client.get(url(delegation, f"members/{attendee.pk}/ticket/"))

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from registration.errors import OrderInvalid
 from registration.models import (
     ActivityLog,
     DelegationInvoice,
@@ -17,10 +18,10 @@ from registration.models import (
     Payment,
     PaymentMethod,
 )
-from registration.services import delegations, payments
-from registration.services.errors import OrderInvalid
+from registration.payments import services as payments
+from registration.travel.services import delegations
 from tests.pdf_tools import flat_text
-from tests.registration.delegations.conftest import member
+from tests.registration.travel.conftest import member
 
 pytestmark = pytest.mark.django_db
 
@@ -245,7 +246,7 @@ def test_find_delegation_refuses_a_wrong_or_cut_secret(delegation):
 def test_leader_link_email_in_the_leaders_language(delegation, staff):
     from django.core import mail
 
-    from registration.emails import BUILDERS, render_email
+    from registration.outbox.mail import BUILDERS, render_email
 
     delegation.leader_language = "fr"
     delegation.save()
@@ -258,7 +259,7 @@ def test_leader_link_email_in_the_leaders_language(delegation, staff):
 
 
 def test_combined_invoice_email_carries_the_pdf(delegation, delegate):
-    from registration.emails import BUILDERS, render_email
+    from registration.outbox.mail import BUILDERS, render_email
 
     delegations.add_member(delegation, member=member(delegate))
     invoice = delegations.close_delegation(delegation)

@@ -16,9 +16,9 @@ from registration.models import (
     VisaLetter,
     VisaLetterStatus,
 )
+from registration.periodic import run_periodic_jobs
 from registration.selectors import get_rooming_list, get_travel_manifest
-from registration.services import travel
-from registration.services.periodic import run_periodic_jobs
+from registration.travel.services import travel
 from tests.factories import AttendeeFactory, OrderFactory
 from tests.factories.travel import TravelPlanFactory, VisaDetailsFactory
 from tests.pdf_tools import flat_text, layout_text, page_count

@@ -1,8 +1,9 @@
 import pytest
 
 from registration.models import PaymentMethod, WaitingListEntry, WaitingListStatus
-from registration.services import orders, waiting_list
-from registration.services.orders import AttendeeData, BuyerData
+from registration.orders import services as orders
+from registration.orders.services import AttendeeData, BuyerData
+from registration.waiting_list import services as waiting_list
 from tests.factories import EventFactory, TicketTypeFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,11 +3,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from registration.errors import OrderInvalid, SoldOut, WaitingListError
 from registration.models import OrderStatus, PaymentMethod, WaitingListStatus
-from registration.services import orders, waiting_list
-from registration.services.errors import OrderInvalid, SoldOut, WaitingListError
+from registration.orders import services as orders
+from registration.waiting_list import services as waiting_list
 from tests.factories import TicketTypeFactory
-from tests.registration.services.conftest import attendee, buyer
+from tests.registration.conftest import attendee, buyer
 
 
 @pytest.fixture

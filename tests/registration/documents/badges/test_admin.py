@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from registration.documents.services import badges
 from registration.models import (
     ActivityLog,
     BadgePrint,
@@ -16,7 +17,6 @@ from registration.models import (
     BadgePrintJobStatus,
     GuardianConsent,
 )
-from registration.services import badges
 from tests.factories import (
     AttendeeFactory,
     OrderFactory,

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from registration.documents.services import badges
 from registration.models import (
     ActivityLog,
     BadgePrint,
@@ -17,7 +18,6 @@ from registration.models import (
     CheckInResult,
     Device,
 )
-from registration.services import badges
 from tests.factories import (
     AttendeeFactory,
     OrderFactory,

@@ -4,18 +4,18 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from registration import emails
+from registration.documents.services import badges, tickets
 from registration.models import ActivityLog, Attendee, BadgePrint, OrderStatus
-from registration.services import badges, tickets
+from registration.outbox import mail as outbox_mail
 from tests.factories import AttendeeFactory, UserFactory
 from tests.pdf_tools import flat_text, page_count, page_images, qr_codes
 
 pytestmark = pytest.mark.django_db
 
-# The reissue e-mail plugs into emails.py (BUILDERS and Email.attachments),
+# The reissue e-mail registers with the outbox (mail.BUILDERS, Email.attachments),
 # which the lead wires in; until then the end-to-end e-mail tests wait.
-EMAILS_WIRED = "ticket_reissued" in emails.BUILDERS and "attachments" in getattr(
-    emails.Email, "__dataclass_fields__", {}
+EMAILS_WIRED = "ticket_reissued" in outbox_mail.BUILDERS and "attachments" in getattr(
+    outbox_mail.Email, "__dataclass_fields__", {}
 )
 needs_email_wiring = pytest.mark.skipif(
     not EMAILS_WIRED,
@@ -118,7 +118,7 @@ def test_reissue_queues_the_ticket_email_after_the_commit(
 
 
 def test_reissue_email_carries_the_new_ticket_as_pdf(people):
-    from registration.emails_tickets import ticket_reissued
+    from registration.documents.emails import ticket_reissued
 
     if not EMAILS_WIRED:
         pytest.skip("Email.attachments is not in emails.py yet")

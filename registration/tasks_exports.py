@@ -1,0 +1,12 @@
+"""Forwarding name for tasks queued before the packages were reorganised.
+
+A queued task is stored under the import path of its function
+(`registration.tasks_exports.build_export_job`), and the worker imports that path to run
+it; rows written by the earlier release still name this module. The task itself
+lives in `registration.staff.tasks`. Delete this module one release later, once
+no queued or running row names it (README, "Upgrading").
+"""
+
+from registration.staff.tasks import build_export_job
+
+__all__ = ["build_export_job"]

@@ -1,0 +1,24 @@
+"""Wagtail loads this module at start-up: it imports each package's admin
+module, and each registers its own menu items and viewsets with Wagtail's hooks
+when imported. Nothing imports this module back, so the admin modules need not
+know about each other; the Events menu group is registered first, so it comes
+first in the menu."""
+
+from importlib import import_module
+
+ADMIN_MODULES = (
+    "registration.catalogue.admin.events",  # Events, vouchers, the account menu
+    "registration.catalogue.admin.vouchers",  # bulk voucher codes
+    "registration.checkin.admin",  # the Check-in menu group
+    "registration.documents.admin",  # Attendees and Print badges
+    "registration.network.admin",  # the Network menu
+    "registration.orders.admin.orders",  # the Registration menu
+    "registration.payments.admin",  # the Payments menu
+    "registration.privacy.admin",  # data download and erasure
+    "registration.staff.admin.api_tokens",  # Settings → API tokens
+    "registration.staff.admin.data",  # reports, exports, imports
+    "registration.travel.admin.delegations",  # the Travel menu
+)
+
+for module in ADMIN_MODULES:
+    import_module(module)
