@@ -55,7 +55,7 @@ from registration.models import (
     TicketType,
 )
 from registration.money import CURRENCY_DECIMALS, format_money
-from registration.travel.models import (
+from registration.network.models import (
     Exchange,
     ExchangeKind,
     Partnership,

@@ -11,6 +11,16 @@ from registration.catalogue.models import (
     VoucherKind,
 )
 from registration.consent.models import ConsentText, GuardianConsent, YouthDetails
+from registration.network.models import (
+    Exchange,
+    ExchangeDirection,
+    ExchangeKind,
+    Partnership,
+    PartnershipContact,
+    PartnershipKind,
+    PartnershipStatus,
+    Programme,
+)
 from registration.orders.models import (
     LIVE_ORDER_STATUSES,
     ORDER_TRANSITIONS,
@@ -28,15 +38,7 @@ from registration.travel.models import (
     DelegationBilling,
     DelegationInvoice,
     DelegationStatus,
-    Exchange,
-    ExchangeDirection,
-    ExchangeKind,
     LodgingKind,
-    Partnership,
-    PartnershipContact,
-    PartnershipKind,
-    PartnershipStatus,
-    Programme,
     TravelPlan,
     VisaDetails,
     VisaLetter,
