@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from registration.selectors import DirectoryChoices
+from registration.network.selectors import DirectoryChoices
 
 
 class DirectoryFilterForm(forms.Form):

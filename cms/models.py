@@ -16,9 +16,9 @@ from wagtail.snippets.models import register_snippet
 
 from cms.blocks import BodyBlock
 from cms.forms import DirectoryFilterForm, ImpactFilterForm
-from registration.selectors import (
+from registration.catalogue.selectors import get_event_sales
+from registration.network.selectors import (
     get_directory_choices,
-    get_event_sales,
     get_exchange_years,
     get_network_impact,
     get_partnership_directory,
@@ -261,7 +261,7 @@ class SearchPage(Page):
 class PartnershipDirectoryPage(Page):
     """The public list of active partnerships, filtered by country, state and kind.
 
-    Shows only public fields (registration.selectors.PUBLIC_PARTNERSHIP_FIELDS):
+    Shows only public fields (registration.network.selectors.PUBLIC_PARTNERSHIP_FIELDS):
     never contacts, never the agreement file.
     """
 

@@ -240,10 +240,10 @@ def parameter_values() -> dict[str, Callable[[str], list]]:
         ExportJob,
         VisaLetter,
     )
-    from registration.selectors import get_event_report
     from registration.staff.admin.imports import IMPORTERS
     from registration.staff.admin.reports import report_tables
     from registration.staff.models.exports import ExportKind
+    from registration.staff.selectors import get_event_report
 
     def kind(url_name):
         if url_name.startswith("exports:"):

@@ -45,7 +45,6 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import AdminDateTimeInput
 from wagtail.admin.widgets.button import Button, HeaderButton
 
-from registration import selectors
 from registration.admin_links import EditOrInspectLinks
 from registration.documents.services import badges, tickets
 from registration.models import (
@@ -59,6 +58,7 @@ from registration.models import (
     Extra,
     TicketType,
 )
+from registration.orders import selectors
 
 PRINT_PERMISSION = "registration.print_badges"
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from registration.audit.services import log_activity
+from registration.catalogue.selectors import get_seats_for_sale, seat_holding
 from registration.catalogue.services import pricing
 from registration.columns import column_errors, text_problems
 from registration.consent.services import check_age, request_guardian_consent
@@ -62,7 +63,6 @@ from registration.money import format_money
 from registration.names import default_badge_name
 from registration.outbox.services import enqueue_message
 from registration.privacy.services import PRIVACY_NOTICE_VERSION
-from registration.selectors import get_seats_for_sale, seat_holding
 from registration.tokens import new_order_code
 
 logger = logging.getLogger(__name__)

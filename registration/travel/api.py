@@ -15,12 +15,12 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registration import selectors
 from registration.api.exceptions import invalid_response
 from registration.api.permissions import StaffWithPermissions
 from registration.models import Attendee, Delegation, Event, TravelPlan
 from registration.orders.api.serializers import OPTIONAL, ErrorSerializer, column_field
 from registration.staff import access as staff_access
+from registration.travel import selectors
 from registration.travel.airports import airport_zone
 from registration.travel.services import travel
 

@@ -37,8 +37,8 @@ from registration.models import (
 )
 from registration.orders.services import AttendeeData, YouthData
 from registration.payments import services as payments
-from registration.selectors import get_delegation_members
 from registration.travel.airports import find_airport
+from registration.travel.selectors import get_delegation_members
 from registration.travel.services import delegations as delegation_service
 from registration.travel.services import travel
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registration.audit.services import log_activity
+from registration.catalogue.selectors import get_seats_for_sale
 from registration.catalogue.services import pricing
 from registration.columns import column_errors
 from registration.errors import OrderError, WaitingListError
@@ -22,7 +23,6 @@ from registration.models import (
 )
 from registration.orders.services import is_lock_timeout, lock_capacity
 from registration.outbox.services import enqueue_message
-from registration.selectors import get_seats_for_sale
 
 
 def join_waiting_list(

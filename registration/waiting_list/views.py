@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from registration.catalogue.selectors import get_event_sales
 from registration.errors import WaitingListError
 from registration.models import Event
-from registration.selectors import get_event_sales
 from registration.waiting_list.services import (
     check_offer_code,
     find_offer,

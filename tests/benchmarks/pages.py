@@ -164,7 +164,7 @@ def main() -> None:
         django.setup()
         from django.db import connection
 
-        from registration.selectors import get_availability
+        from registration.catalogue.selectors import get_availability
 
         page = build_site()
         url = page.url

@@ -364,8 +364,8 @@ def sold_count(ticket_type: int) -> int:
     from django.db import connections
     from django.utils import timezone
 
+    from registration.catalogue.selectors import seat_holding
     from registration.models import Attendee
-    from registration.selectors import seat_holding
 
     count = Attendee.objects.filter(
         seat_holding(timezone.now()), ticket_type_id=ticket_type

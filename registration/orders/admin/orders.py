@@ -45,7 +45,6 @@ from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets.button import Button
 
-from registration import selectors
 from registration.admin_links import EditOrInspectLinks
 from registration.catalogue.admin.vouchers import BulkVoucherViewSet
 from registration.documents.admin import attendee_viewset
@@ -60,6 +59,7 @@ from registration.models import (
     PaymentMethod,
 )
 from registration.money import format_money
+from registration.orders import selectors
 from registration.orders import services as order_service
 from registration.orders.admin import actions
 from registration.staff import access as staff_access

@@ -19,7 +19,7 @@ from registration.orders.api.serializers import (
     AttendeeOutSerializer,
     OrderOutSerializer,
 )
-from registration.selectors import consent_missing
+from registration.orders.selectors import consent_missing
 
 
 class StaffListPagination(PageNumberPagination):

@@ -6,10 +6,10 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from rest_framework import serializers
 
+from registration.catalogue.selectors import CatalogueItem
 from registration.columns import ColumnText
 from registration.models import Attendee, Event, Order, PaymentMethod, YouthDetails
 from registration.names import NAME_VALIDATORS
-from registration.selectors import CatalogueItem
 from registration.staff import access as staff_access
 
 

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registration.api.permissions import StaffWithPermissions
+from registration.catalogue.selectors import get_event_catalogue
 from registration.models import Attendee, Event, Order
 from registration.orders.api.serializers import (
     CancelInSerializer,
@@ -25,7 +26,6 @@ from registration.orders.services import (
     cancel_order,
     place_order,
 )
-from registration.selectors import get_event_catalogue
 
 ERRORS = {
     400: ErrorSerializer,

@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_countries import countries
 
+from registration.catalogue.selectors import get_event_sales
 from registration.catalogue.services import pricing
 from registration.errors import (
     Busy,
@@ -45,7 +46,6 @@ from registration.orders.services import (
     preview_order,
 )
 from registration.payments import services as payments
-from registration.selectors import get_event_sales
 
 MAX_TICKETS = 50
 

@@ -34,10 +34,11 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
-from registration import selectors, spreadsheets
+from registration import spreadsheets
 from registration.models import Event
 from registration.money import format_money
 from registration.staff import access as staff_access
+from registration.staff import selectors
 
 can_view_reports = staff_access.can_view_reports
 

@@ -26,10 +26,10 @@ from wagtail.admin.views.generic import CreateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
-from registration import selectors
 from registration.errors import RegistrationError
 from registration.models import Delegation, DelegationInvoice, InvoiceStatus
 from registration.outbox.mail import delegation_url
+from registration.travel import selectors
 from registration.travel.admin.travel import (
     ManifestViewSet,
     PermissionRequired,

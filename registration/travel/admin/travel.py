@@ -27,7 +27,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
-from registration import selectors, spreadsheets
+from registration import spreadsheets
 from registration.models import (
     Attendee,
     Event,
@@ -38,6 +38,7 @@ from registration.models import (
     VisaLetterStatus,
 )
 from registration.staff import access as staff_access
+from registration.travel import selectors
 from registration.travel.airports import airport_zone
 from registration.travel.services import travel
 

@@ -3,8 +3,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from registration.catalogue.selectors import (
+    SalesState,
+    get_availability,
+    get_event_sales,
+)
 from registration.models import AttendeeExtra, OrderStatus
-from registration.selectors import SalesState, get_availability, get_event_sales
 from tests.factories import (
     AttendeeFactory,
     EventFactory,

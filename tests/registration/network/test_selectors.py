@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from registration.selectors import (
+from registration.network.selectors import (
     AidTotal,
     get_directory_choices,
     get_exchange_years,

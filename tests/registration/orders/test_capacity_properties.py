@@ -13,6 +13,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from registration.catalogue.selectors import get_seats_for_sale
 from registration.errors import SoldOut
 from registration.models import OrderStatus, PaymentMethod
 from registration.orders.services import (
@@ -23,7 +24,6 @@ from registration.orders.services import (
     mark_order_paid,
     place_order,
 )
-from registration.selectors import get_seats_for_sale
 from tests.factories import EventFactory, ExtraFactory, TicketTypeFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from registration.catalogue.selectors import get_availability
 from registration.errors import (
     InvalidTransition,
     OrderError,
@@ -21,7 +22,6 @@ from registration.models import (
     QuestionKind,
 )
 from registration.orders import services as orders
-from registration.selectors import get_availability
 from registration.tokens import SECRET_LENGTH
 from tests.factories import (
     AttendeeFactory,

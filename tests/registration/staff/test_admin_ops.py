@@ -14,7 +14,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from registration import selectors
 from registration.models import (
     ActivityLog,
     Answer,
@@ -37,6 +36,7 @@ from registration.models import (
     VoucherKind,
     WaitingListStatus,
 )
+from registration.orders import selectors
 from tests.factories import (
     AttendeeFactory,
     DelegationFactory,

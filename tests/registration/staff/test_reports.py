@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from registration import selectors
 from registration.models import (
     Answer,
     Invoice,
@@ -22,6 +21,7 @@ from registration.models import (
     RefundOrigin,
     RefundStatus,
 )
+from registration.staff import selectors
 from tests.factories import (
     AttendeeFactory,
     EventFactory,

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from registration import selectors
 from registration.models import Order, OrderStatus
+from registration.orders import selectors
 from tests.factories import AttendeeFactory, OrderFactory, TicketTypeFactory
 
 pytestmark = pytest.mark.django_db

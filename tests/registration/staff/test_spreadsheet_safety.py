@@ -27,7 +27,7 @@ from wagtail.log_actions import log
 from wagtail.models import GroupApprovalTask, Workflow, WorkflowTask
 
 from cms.models import StandardPage
-from registration import selectors, spreadsheets
+from registration import spreadsheets
 from registration.models import (
     Answer,
     Attendee,
@@ -46,6 +46,7 @@ from registration.models import (
     YouthDetails,
 )
 from registration.network.services import import_network_file
+from registration.staff import selectors
 from registration.staff.admin import reports as admin_reports
 from registration.staff.services import exports, imports
 from tests.factories import (

@@ -17,7 +17,7 @@ from registration.models import (
     VisaLetterStatus,
 )
 from registration.periodic import run_periodic_jobs
-from registration.selectors import get_rooming_list, get_travel_manifest
+from registration.travel.selectors import get_rooming_list, get_travel_manifest
 from registration.travel.services import travel
 from tests.factories import AttendeeFactory, OrderFactory
 from tests.factories.travel import TravelPlanFactory, VisaDetailsFactory
