@@ -16,12 +16,12 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from registration.checkin.services.scans import (
+from registration.checkin.services.devices import (
     PAIRING_MINUTES,
-    checkin_dashboard,
     revoke_device,
     start_pairing,
 )
+from registration.checkin.services.scans import checkin_dashboard
 from registration.models import CheckInList, Device
 
 

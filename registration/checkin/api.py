@@ -29,17 +29,19 @@ from rest_framework.views import APIView
 
 from registration.api.converters import MAX_ID
 from registration.api.exceptions import exception_handler
-from registration.checkin.services.scans import (
+from registration.checkin.services.devices import (
     CheckInError,
-    ScanAnswer,
-    attendee_card,
     find_device_and_list,
     find_device_by_token,
     get_list_for_device,
-    list_config,
     lists_for_device,
     pair_device,
     record_device_seen,
+)
+from registration.checkin.services.scans import (
+    ScanAnswer,
+    attendee_card,
+    list_config,
     redeem_ticket,
     search_attendees,
     sync_list,

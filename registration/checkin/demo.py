@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from registration.checkin.services import scans as checkin
+from registration.checkin.services import devices
 from registration.errors import RegistrationError
 from registration.models import (
     Attendee,
@@ -67,9 +67,9 @@ def seed_checkin(conference: Event, youth_summit: Event) -> DemoDoor:
     unpaid = _seed_order(conference, (UNPAID_GUEST,), paid_reference=None)
     device = (
         Device.objects.filter(name=DEVICE_NAME, revoked_at__isnull=True).first()
-        or checkin.create_device(name=DEVICE_NAME, events=[conference])[0]
+        or devices.create_device(name=DEVICE_NAME, events=[conference])[0]
     )
-    _device, token = checkin.pair_device(checkin.start_pairing(device))
+    _device, token = devices.pair_device(devices.start_pairing(device))
     return DemoDoor(
         pairing_link=f"{settings.SITE_URL}/checkin/#token={token}",
         paid_codes=[(a.badge_name, a.secret) for a in paid],

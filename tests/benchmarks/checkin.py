@@ -110,7 +110,7 @@ def prepare(env: dict[str, str], attendees: int) -> tuple[int, list[str], list[s
     from django.db import connections, transaction
     from django.utils import timezone
 
-    from registration.checkin.services.scans import create_device
+    from registration.checkin.services.devices import create_device
     from registration.models import (
         Attendee,
         CheckInList,

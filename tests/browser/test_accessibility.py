@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from wagtail.models import Locale
 
-from registration.checkin.services.scans import create_device, start_pairing
+from registration.checkin.services.devices import create_device, start_pairing
 from registration.models import CheckInList, Order
 from tests.browser.a11y import build_event_site
 from tests.browser.axe import assert_accessible, axe_violations

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from registration.checkin.services.scans import create_device, start_pairing
+from registration.checkin.services.devices import create_device, start_pairing
 from registration.models import CheckIn, CheckInList
 from tests.factories import EventFactory, TicketTypeFactory
 from tests.registration.checkin.conftest import make_attendee

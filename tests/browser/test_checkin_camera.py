@@ -8,7 +8,7 @@ import qrcode
 from PIL import Image
 from playwright.sync_api import expect
 
-from registration.checkin.services.scans import create_device, start_pairing
+from registration.checkin.services.devices import create_device, start_pairing
 from registration.models import CheckIn, CheckInList
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import EventFactory, TicketTypeFactory

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from registration.checkin.services.scans import create_device, start_pairing
+from registration.checkin.services.devices import create_device, start_pairing
 from registration.models import CheckInList
 from tests.browser.a11y import build_event_site
 from tests.factories import EventFactory, TicketTypeFactory

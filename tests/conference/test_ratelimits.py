@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from registration.checkin.services.scans import create_device
+from registration.checkin.services.devices import create_device
 from registration.models import CheckInList, OrderStatus
 from tests.factories import AttendeeFactory, EventFactory, OrderFactory
 

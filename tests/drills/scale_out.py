@@ -124,7 +124,7 @@ def prepare(env: dict[str, str]) -> dict:
     from django.db import connections, transaction
     from django.utils import timezone
 
-    from registration.checkin.services.scans import create_device
+    from registration.checkin.services.devices import create_device
     from registration.models import (
         Attendee,
         CheckInList,

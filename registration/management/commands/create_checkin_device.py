@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from registration.checkin.services.scans import create_device
+from registration.checkin.services.devices import create_device
 from registration.models import Event
 
 

@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from registration.checkin.services.scans import create_device
+from registration.checkin.services.devices import create_device
 from registration.models import CheckInList, OrderStatus
 from registration.staff.services.api_tokens import create_api_token
 from tests.factories import (

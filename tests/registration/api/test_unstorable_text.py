@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from registration.checkin.services.scans import create_device
+from registration.checkin.services.devices import create_device
 from registration.models import CheckIn, CheckInList, Order, Partnership
 from tests.factories import EventFactory, TicketTypeFactory
 from tests.factories.partnerships import PartnershipFactory, ProgrammeFactory

@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from registration.checkin.services.scans import create_device, redeem_ticket
+from registration.checkin.services.devices import create_device
+from registration.checkin.services.scans import redeem_ticket
 from registration.models import CheckInList, Device
 from tests.factories import DelegationFactory, TicketTypeFactory, UserFactory
 from tests.registration.checkin.conftest import make_attendee, nonce

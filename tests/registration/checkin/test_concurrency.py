@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
-from registration.checkin.services.scans import create_device
+from registration.checkin.services.devices import create_device
 from registration.models import CheckIn, CheckInList
 from tests.factories import EventFactory, TicketTypeFactory
 from tests.registration.checkin.conftest import make_attendee, nonce

@@ -19,11 +19,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from registration.checkin.api import DeviceTokenAuthentication
-from registration.checkin.services.scans import (
-    create_device,
-    hash_secret,
-    start_pairing,
-)
+from registration.checkin.services.devices import create_device, start_pairing
+from registration.checkin.services.scans import hash_secret
 from registration.models import CheckIn, CheckInList, Device
 from registration.orders.models import AttendeeExtra
 from tests.factories import (
@@ -503,7 +500,7 @@ PROBES = {
     "api/v1/checkin/lists/<id:list_id>/search/": probe_search,
     "api/v1/checkin/pair/": probe_pair,
     "checkin/": probe_app_shell("/checkin/"),
-    "registration/checkin/sw.js": probe_app_shell("/checkin/sw.js"),
+    "checkin/sw.js": probe_app_shell("/checkin/sw.js"),
     "checkin/manifest.webmanifest": probe_app_shell("/checkin/manifest.webmanifest"),
 }
 

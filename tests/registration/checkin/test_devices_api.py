@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from registration.checkin.services.scans import (
+from registration.checkin.services.devices import (
     create_device,
     revoke_device,
     start_pairing,

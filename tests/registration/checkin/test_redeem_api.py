@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from registration.checkin.services.scans import revoke_device
+from registration.checkin.services.devices import revoke_device
 from registration.models import CheckIn, CheckInList, OrderStatus
 from registration.orders.models import AttendeeExtra
 from tests.factories import (

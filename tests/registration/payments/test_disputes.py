@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from registration.checkin.services.scans import create_device
+from registration.checkin.services.devices import create_device
 from registration.models import (
     ActivityLog,
     CheckIn,
@@ -357,7 +357,9 @@ def test_every_door_answer_has_a_message_and_a_check_in_app_string():
 
     from registration.checkin.services.scans import _message
 
-    app = (settings.BASE_DIR / "templates" / "registration" / "checkin" / "app.html").read_text()
+    app = (
+        settings.BASE_DIR / "templates" / "registration" / "checkin" / "app.html"
+    ).read_text()
     door = CheckInList(name="Main door")
     for code in CheckInResult.values:
         if code in {CheckInResult.OK, CheckInResult.WRONG_EVENT}:

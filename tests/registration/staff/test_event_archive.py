@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.core.management import CommandError, call_command
 
-from registration.checkin.services.scans import create_device, redeem_ticket
+from registration.checkin.services.devices import create_device
+from registration.checkin.services.scans import redeem_ticket
 from registration.models import (
     ActivityLog,
     AttendeeExtra,
