@@ -62,11 +62,22 @@ RECOVERABLE_TASKS = {
     "registration.outbox.tasks.deliver_outbox_message": _reset_outbox,
     "registration.documents.tasks.render_badge_print_job": _reset_badge_job,
     "registration.staff.tasks.build_export_job": _reset_export_job,
-    # The same tasks under the paths rows were queued with before the packages
-    # were reorganised (registration/tasks.py and its two siblings forward them).
-    "registration.tasks.deliver_outbox_message": _reset_outbox,
-    "registration.tasks_badges.render_badge_print_job": _reset_badge_job,
-    "registration.tasks_exports.build_export_job": _reset_export_job,
+}
+# The same tasks under the paths rows were queued with before the packages were
+# reorganised; registration/tasks.py and its two siblings forward them.
+LEGACY_TASK_PATHS = {
+    "registration.tasks.deliver_outbox_message": (
+        "registration.outbox.tasks.deliver_outbox_message"
+    ),
+    "registration.tasks_badges.render_badge_print_job": (
+        "registration.documents.tasks.render_badge_print_job"
+    ),
+    "registration.tasks_exports.build_export_job": (
+        "registration.staff.tasks.build_export_job"
+    ),
+}
+RECOVERABLE_TASKS |= {
+    old: RECOVERABLE_TASKS[new] for old, new in LEGACY_TASK_PATHS.items()
 }
 
 

@@ -6,6 +6,7 @@ say `registration.tasks.…`, `registration.tasks_badges.…` or
 """
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core import mail
@@ -15,7 +16,11 @@ from django.utils.module_loading import import_string
 from django_tasks.base import Task
 from django_tasks_db.models import DBTaskResult
 
-from registration.jobs.recovery import RECOVERABLE_TASKS, recover_stalled_tasks
+from registration.jobs.recovery import (
+    LEGACY_TASK_PATHS,
+    RECOVERABLE_TASKS,
+    recover_stalled_tasks,
+)
 from registration.models import OrderStatus, OutboxMessage, OutboxStatus
 from registration.outbox.services import enqueue_message
 from tests.factories import AttendeeFactory
@@ -49,6 +54,7 @@ def test_an_old_task_path_names_the_same_task(old_path, new_path):
     assert old is new
     assert new.module_path == new_path
     assert RECOVERABLE_TASKS[old_path] is RECOVERABLE_TASKS[new_path]
+    assert LEGACY_TASK_PATHS[old_path] == new_path
 
 
 def _confirmation_queued_under_the_old_path(django_capture_on_commit_callbacks):
@@ -77,6 +83,20 @@ def test_the_worker_runs_a_row_queued_under_the_old_path(
     assert message.status == OutboxStatus.DONE
     assert [m.to for m in mail.outbox] == [[order.buyer_email]]
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+def test_the_operator_command_counts_rows_under_the_old_paths(
+    database_tasks, django_capture_on_commit_callbacks
+):
+    out = StringIO()
+    call_command("count_legacy_tasks", stdout=out)
+    assert out.getvalue().startswith("0 ")
+
+    _confirmation_queued_under_the_old_path(django_capture_on_commit_callbacks)
+    out = StringIO()
+    call_command("count_legacy_tasks", stdout=out)
+
+    assert out.getvalue().startswith("1 ")
 
 
 def test_a_stalled_row_under_the_old_path_is_recovered(
