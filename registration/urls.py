@@ -13,7 +13,7 @@ app_name = "registration"
 
 urlpatterns = [
     path("register/<slug:slug>/", checkout.start, name="checkout"),
-    # iCalendar downloads (issue 10): the event, an attendee's programme.
+    # iCalendar downloads: the event, an attendee's programme.
     path("events/<slug:slug>/calendar.ics", calendar.event_ics, name="event_ics"),
     path(
         "orders/<str:code>/<str:secret>/calendar/<int:attendee_id>.ics",
@@ -52,7 +52,7 @@ urlpatterns = [
     path(
         "waiting-list/offer/<str:token>/", waiting_list.offer, name="waiting_list_offer"
     ),
-    # The delegation leader's pages (issue 8).
+    # The delegation leader's pages.
     path(
         "delegations/<str:secret>/",
         delegation_page.delegation_detail,

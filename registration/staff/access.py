@@ -1,4 +1,4 @@
-"""Who may do what in the staff screens: one function per kind of action (issue 7).
+"""Who may do what in the staff screens: one function per kind of action.
 
 Each maps to one Django permission, given to the staff groups by migrations
 0006_staff_groups and 0009_staff_actions:

@@ -1,4 +1,4 @@
-"""The waiting list in the Registration menu group (issues 3 and 7).
+"""The waiting list in the Registration menu group.
 
 Offers go out by themselves (the periodic loop, services/waiting_list.py,
 first come first served). Staff holding `registration.change_waitinglistentry`

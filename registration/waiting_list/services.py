@@ -237,7 +237,7 @@ def check_offer_code(
     return code, ""
 
 
-# --- Staff actions from the admin (issue 7) ---------------------------------------
+# --- Staff actions from the admin ---------------------------------------
 
 
 def offer_waiting_list_entry(

@@ -6,7 +6,7 @@ Run from the repository root:
 
 Attendees are built in memory (unsaved), so the figures are WeasyPrint's, the
 QR codes', the templates' and the merge's, not the database's. Names cycle
-through every script the fonts must cover. Targets (issue 5): single badge
+through every script the fonts must cover. Targets: single badge
 p95 ≤ 150 ms; 1,000 badges under 20 s on a 2-core machine.
 """
 

@@ -1,5 +1,5 @@
 """axe-core (vendored) on every page of the attendee's journey, in English and
-Spanish: zero serious or critical WCAG 2.2 A/AA violations (issue 10)."""
+Spanish: zero serious or critical WCAG 2.2 A/AA violations."""
 
 import re
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""A whole registration with the keyboard alone (issue 10, WCAG 2.1.1): from the
+"""A whole registration with the keyboard alone (WCAG 2.1.1): from the
 event page to the order page, moving only with Tab, typing, Space and Enter.
 No clicks, no fill() on a field the keyboard has not reached."""
 

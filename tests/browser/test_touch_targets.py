@@ -1,4 +1,4 @@
-"""Touch targets (issue 10, WCAG 2.2 2.5.8): at least 24 × 24 CSS pixels on the
+"""Touch targets (WCAG 2.2 2.5.8): at least 24 × 24 CSS pixels on the
 site's checkout pages, and 48 × 48 in the check-in app, which volunteers work
 one-handed at a busy door. Links inside running text are exempt, as WCAG has
 it; a checkbox or radio counts with the label that wraps it (both toggle it)."""

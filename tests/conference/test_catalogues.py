@@ -78,7 +78,7 @@ def test_extraction_finds_template_python_plural_and_context_strings(source):
     assert "Download ticket (PDF)" in msgids  # {% translate %} in a template
     assert "Order received: %(event)s (%(code)s)" in msgids  # {% blocktranslate %}
     assert "Enter the given name." in msgids  # gettext in a service
-    assert "Name in Latin letters (optional)" in msgids  # added by issue 10
+    assert "Name in Latin letters (optional)" in msgids
     assert len(source) > 1000
 
 

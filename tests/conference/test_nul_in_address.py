@@ -1,4 +1,4 @@
-"""A "%00" in an address is a plain 404, like any wrong secret (issue 9).
+"""A "%00" in an address is a plain 404, like any wrong secret.
 
 Before NoNulMiddleware the NUL reached the lookup of an order code, a
 badge secret or a consent token, and PostgreSQL (which cannot hold NUL in text)

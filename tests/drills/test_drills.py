@@ -1,4 +1,4 @@
-"""The drills of issue 9, run by the suite (so by CI) as well as by hand.
+"""The drills, run by the suite (so by CI) as well as by hand.
 
 - pg_restart: a real `pg_ctl restart -m fast` of a throwaway PostgreSQL
   cluster in the middle of placing an order, of a Stripe webhook, and while

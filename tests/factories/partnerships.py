@@ -1,4 +1,4 @@
-"""Partnerships, their programmes, contacts and exchanges (issue 8)."""
+"""Partnerships, their programmes, contacts and exchanges."""
 
 from datetime import date
 

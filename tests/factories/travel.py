@@ -1,4 +1,4 @@
-"""Delegations with a leader, travel plans and passport details (issue 8)."""
+"""Delegations with a leader, travel plans and passport details."""
 
 from datetime import date
 

@@ -1,4 +1,4 @@
-"""API tokens in the Wagtail admin (Settings → API tokens), issue 9.
+"""API tokens in the Wagtail admin (Settings → API tokens).
 
 Staff make their own tokens here instead of asking for a shell:
 - the list shows one's own tokens (a superuser sees everyone's), live and revoked;

@@ -1,4 +1,4 @@
-"""The "Reports and data" menu group: reports, exports and imports (issue 7).
+"""The "Reports and data" menu group: reports, exports and imports.
 
 Imported from wagtail_hooks.py; each screen checks its own permissions and
 its menu item is shown only to staff who may use it.

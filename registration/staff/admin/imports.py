@@ -1,4 +1,4 @@
-"""Imports in the Wagtail admin (issue 7): upload → dry-run preview → confirm.
+"""Imports in the Wagtail admin: upload → dry-run preview → confirm.
 
 django-import-export has no Wagtail integration, so these small views wrap its
 Resources (registration/staff/resources.py) and services/imports.py:

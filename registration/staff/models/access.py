@@ -29,7 +29,7 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    # Scope (issue 9): a read-only token reads what its user may read and
+    # Scope: a read-only token reads what its user may read and
     # changes nothing, for reporting tools that need no more.
     read_only = models.BooleanField(
         _("read only"),

@@ -1,4 +1,4 @@
-"""Schemathesis against a running gunicorn, as issue 9 asks of CI: the drill
+"""Schemathesis against a running gunicorn, as CI needs it: the drill
 (tests/drills/schemathesis_run.py) with a bounded number of examples.
 
 The drill makes its own database (SQLite, or a scratch PostgreSQL database next

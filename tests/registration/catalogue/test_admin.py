@@ -140,8 +140,8 @@ def test_admin_menu_lists_events_vouchers_and_delegations(staff_client):
 
     html = response.content.decode()
     assert response.status_code == 200
-    # Events first; vouchers moved to the Registration group (issue 7) and
-    # delegations to the Travel group (issue 8), both after it.
+    # Events first; vouchers moved to the Registration group and
+    # delegations to the Travel group, both after it.
     positions = [
         html.find(f"/admin/{name}/") for name in ("events", "vouchers", "delegations")
     ]

@@ -1,4 +1,4 @@
-"""Services behind the staff actions (issue 7): extend a hold, resend e-mails,
+"""Services behind the staff actions: extend a hold, resend e-mails,
 staff edits of attendees, bulk vouchers and waiting-list actions."""
 
 from datetime import timedelta

@@ -1,4 +1,4 @@
-"""selectors.order_flag_q and with_order_flags agree on each flag (issue 7)."""
+"""selectors.order_flag_q and with_order_flags agree on each flag."""
 
 from datetime import timedelta
 

@@ -1,4 +1,4 @@
-"""Staff operations in the admin (issue 7): order filters and flags, the order's
+"""Staff operations in the admin: order filters and flags, the order's
 page, its actions, attendee filters, bulk vouchers, waiting-list actions, and
 which staff group may do what."""
 

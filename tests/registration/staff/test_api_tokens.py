@@ -1,4 +1,4 @@
-"""Settings → API tokens: staff make, see and revoke their tokens (issue 9)."""
+"""Settings → API tokens: staff make, see and revoke their tokens."""
 
 import re
 
