@@ -5,14 +5,17 @@ from django.utils.translation import gettext_lazy as _
 
 # Modules that register themselves when imported: e-mail builders with the
 # outbox (registration/outbox/mail.py) and background tasks with the queue
-# (registration/jobs/queue.py). Services look both up by name, so they never
-# import the modules that use them. The last three keep the task names queued
-# before the packages were reorganised (see their docstrings).
+# (registration/jobs/queue.py), and signal receivers with the signals they
+# answer. Services look both up by name, so they never import the modules that
+# use them; a package reacts to another's signal without the sender importing
+# it. The last three keep the task names queued before the packages were
+# reorganised (see their docstrings).
 SELF_REGISTERING_MODULES = (
     "registration.orders.emails",
     "registration.consent.emails",
     "registration.waiting_list.emails",
     "registration.payments.emails",
+    "registration.payments.receivers",
     "registration.documents.emails",
     "registration.travel.emails",
     "registration.outbox.tasks",

@@ -61,6 +61,7 @@ from registration.models import (
 )
 from registration.money import format_money
 from registration.names import default_badge_name
+from registration.orders.signals import order_placed
 from registration.outbox.services import enqueue_message
 from registration.privacy.services import PRIVACY_NOTICE_VERSION
 from registration.tokens import new_order_code
@@ -797,6 +798,8 @@ def place_order(
     member_code: str | None = None,
     expected_total: Decimal | None = None,
     waiting_list_token: str | None = None,
+    billing: object | None = None,
+    invoice: bool = True,
     by=None,
     now: datetime | None = None,
 ) -> Order:
@@ -809,6 +812,10 @@ def place_order(
     is not `expected_total`), SoldOut, Busy, or OrderError.
     Queues after commit: the order-received or order-confirmed e-mail, attendee
     notices (paid orders), and each guardian's consent request.
+    Sends `signals.order_placed` inside the transaction with `billing` and
+    `invoice` as given: a pending invoice order gets its invoice there
+    (payments/receivers.py), addressed to `billing` or else to the buyer,
+    unless `invoice` is False (the caller invoices it later).
     """
     now = now or timezone.now()
     plan = _validate(
@@ -853,6 +860,14 @@ def place_order(
                     exclude_offer_id=plan.offer.pk if plan.offer else None,
                 )
             order = _write_order(event, plan=plan, buyer=buyer, by=by, now=now)
+            order_placed.send(
+                sender=Order,
+                order=order,
+                billing=billing,
+                invoice=invoice,
+                by=by,
+                now=now,
+            )
     except OperationalError as exc:
         if is_lock_timeout(exc):
             raise Busy(

@@ -29,6 +29,36 @@ class PaymentStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
+# The allowed moves of a payment attempt, as services/payments.py makes them
+# (guarded there by `check_status_move`). An attempt is created `creating` (a
+# bank transfer staff record is created `succeeded`); Stripe's answer opens or
+# ends it. Money that arrives for an attempt already given up (failed: the
+# session's creation had no answer; expired: the hold ran out while it was
+# created) is still recorded as succeeded, then refunded as a late payment.
+PAYMENT_TRANSITIONS: dict[str, set[str]] = {
+    PaymentStatus.CREATING: {
+        PaymentStatus.OPEN,
+        PaymentStatus.PROCESSING,
+        PaymentStatus.SUCCEEDED,
+        PaymentStatus.FAILED,
+        PaymentStatus.EXPIRED,
+    },
+    PaymentStatus.OPEN: {
+        PaymentStatus.PROCESSING,
+        PaymentStatus.SUCCEEDED,
+        PaymentStatus.FAILED,
+        PaymentStatus.EXPIRED,
+    },
+    PaymentStatus.PROCESSING: {
+        PaymentStatus.SUCCEEDED,
+        PaymentStatus.FAILED,
+        PaymentStatus.EXPIRED,
+    },
+    PaymentStatus.FAILED: {PaymentStatus.SUCCEEDED},
+    PaymentStatus.EXPIRED: {PaymentStatus.SUCCEEDED},
+    PaymentStatus.SUCCEEDED: set(),
+}
+
 # Attempts that may still turn into money.
 OPEN_PAYMENT_STATUSES = (
     PaymentStatus.CREATING,
@@ -151,6 +181,30 @@ class RefundStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
     CANCELED = "canceled", _("Canceled")
 
+
+# The allowed moves of a refund. A refund is created `pending` (one made in
+# Stripe's dashboard is recorded with the status Stripe gives it); Stripe's
+# answers move it on, as Stripe's own refund lifecycle allows: one that needs
+# the payer's action comes back to pending or ends, and a succeeded one can
+# still fail when the bank returns it. Staff mark a bank-transfer refund sent
+# (pending → succeeded).
+REFUND_TRANSITIONS: dict[str, set[str]] = {
+    RefundStatus.PENDING: {
+        RefundStatus.REQUIRES_ACTION,
+        RefundStatus.SUCCEEDED,
+        RefundStatus.FAILED,
+        RefundStatus.CANCELED,
+    },
+    RefundStatus.REQUIRES_ACTION: {
+        RefundStatus.PENDING,
+        RefundStatus.SUCCEEDED,
+        RefundStatus.FAILED,
+        RefundStatus.CANCELED,
+    },
+    RefundStatus.SUCCEEDED: {RefundStatus.FAILED},
+    RefundStatus.FAILED: set(),
+    RefundStatus.CANCELED: set(),
+}
 
 # Refunds that take (or will take) money back: they count against what is refundable.
 COUNTED_REFUND_STATUSES = (
@@ -344,6 +398,17 @@ class InvoiceStatus(models.TextChoices):
     ISSUED = "issued", _("Issued, unpaid")
     PAID = "paid", _("Paid")
     CREDITED = "credited", _("Credited (canceled)")
+
+
+# The allowed moves of an invoice, and of a delegation's combined invoice
+# (travel.models.DelegationInvoice): paid by a transfer or a card payment,
+# credited when its order is canceled or its credit notes reach its total. An
+# invoice is issued `issued`, or `paid` for an order paid already.
+INVOICE_TRANSITIONS: dict[str, set[str]] = {
+    InvoiceStatus.ISSUED: {InvoiceStatus.PAID, InvoiceStatus.CREDITED},
+    InvoiceStatus.PAID: {InvoiceStatus.CREDITED},
+    InvoiceStatus.CREDITED: set(),
+}
 
 
 class Invoice(FrozenOnceIssued):

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from registration.audit.services import log_activity
 from registration.columns import column_errors
 from registration.documents.services import rendering as documents
-from registration.errors import Busy, RegistrationError, SoldOut
+from registration.errors import Busy, InvalidTransition, RegistrationError, SoldOut
 from registration.models import (
     COUNTED_REFUND_STATUSES,
     OPEN_PAYMENT_STATUSES,
@@ -73,6 +73,11 @@ from registration.orders.services import (
 )
 from registration.outbox.services import enqueue_message
 from registration.payments import stripe as stripe_api
+from registration.payments.models import (
+    INVOICE_TRANSITIONS,
+    PAYMENT_TRANSITIONS,
+    REFUND_TRANSITIONS,
+)
 from registration.reader import for_reader
 
 logger = logging.getLogger(__name__)
@@ -142,6 +147,44 @@ def card_payments_enabled() -> bool:
     return stripe_api.is_enabled() and bool(settings.STRIPE_WEBHOOK_SECRET)
 
 
+def card_payment_refusal(
+    order: Order, *, now: datetime | None = None
+) -> PaymentError | None:
+    """Why a card payment of `order` cannot start now; None when it can.
+
+    The one rule behind the order page's "Pay by card" button, the pay view
+    and `start_card_payment`: Stripe is configured, the order is pending with
+    something to pay, its hold has not run out, and it is not on a
+    delegation's combined invoice (paid as a whole, by transfer). An invoice
+    order may be paid by card too; the card payment settles its invoice.
+    Codes: `card_payments_off`, `not_payable`, `hold_expired`, `delegation_invoice`.
+    """
+    if not card_payments_enabled():
+        return PaymentError(
+            _("Card payments are not available; choose another way to pay."),
+            code="card_payments_off",
+        )
+    if order.status != OrderStatus.PENDING or order.total <= 0:
+        return PaymentError(_("This order cannot be paid now."), code="not_payable")
+    now = now or timezone.now()
+    if order.expires_at is None or order.expires_at <= now:
+        return PaymentError(
+            _("The places of this order are no longer reserved; please order again."),
+            code="hold_expired",
+        )
+    if order.delegation_invoices.exists():
+        return PaymentError(
+            _("This order is paid with its delegation's invoice."),
+            code="delegation_invoice",
+        )
+    return None
+
+
+def can_pay_by_card(order: Order, *, now: datetime | None = None) -> bool:
+    """Whether the buyer may start a card payment of `order` now (see card_payment_refusal)."""
+    return card_payment_refusal(order, now=now) is None
+
+
 def offered_payment_methods() -> list[tuple[str, str]]:
     """What a buyer may choose at checkout: card only when Stripe is configured."""
     methods = [(PaymentMethod.INVOICE, PaymentMethod.INVOICE.label)]
@@ -153,6 +196,44 @@ def offered_payment_methods() -> list[tuple[str, str]]:
 def card_payments_disabled_reason() -> str:
     """Why card payments are off (for the admin); empty when they are on."""
     return stripe_api.disabled_reason()
+
+
+# --- Status moves ------------------------------------------------------------------------
+
+
+def check_status_move(record, *, to: str, table: dict[str, set[str]]) -> None:
+    """Refuse (InvalidTransition) a move of `record.status` to `to` that `table` lacks.
+
+    Called before every status this module writes on a payment, refund or
+    invoice (PAYMENT_TRANSITIONS, REFUND_TRANSITIONS, INVOICE_TRANSITIONS),
+    and by services/delegations.py for delegations and their combined
+    invoices. Staying in the same status is no move and passes.
+    """
+    old = record.status
+    if to == old or to in table.get(old, set()):
+        return
+    labels = dict(record._meta.get_field("status").choices)
+    raise InvalidTransition(
+        _("The status of this %(kind)s cannot move from %(old)s to %(new)s.")
+        % {
+            "kind": record._meta.verbose_name,
+            "old": labels.get(old, old),
+            "new": labels.get(to, to),
+        },
+        field="status",
+    )
+
+
+def _move_payment(payment: Payment, to: str) -> None:
+    check_status_move(payment, to=to, table=PAYMENT_TRANSITIONS)
+
+
+def _move_refund(refund: Refund, to: str) -> None:
+    check_status_move(refund, to=to, table=REFUND_TRANSITIONS)
+
+
+def _move_invoice(invoice: Invoice, to: str) -> None:
+    check_status_move(invoice, to=to, table=INVOICE_TRANSITIONS)
 
 
 # --- Helpers ---------------------------------------------------------------------------
@@ -291,24 +372,14 @@ def start_card_payment(
     attempt's own idempotency key; an earlier open session of the order is
     expired first, so only one can be paid. The order's hold moves to the
     session's `expires_at` (never earlier than it was), so the seats are held
-    as long as the session can be paid. Raises PaymentError with code
-    `card_payments_off`, `not_payable`, `hold_expired`, `already_paid`,
-    `total_mismatch` or `stripe_unavailable`.
+    as long as the session can be paid. Raises PaymentError with the codes of
+    `card_payment_refusal`, or `already_paid`, `total_mismatch` or
+    `stripe_unavailable`.
     """
-    if not card_payments_enabled():
-        raise PaymentError(
-            _("Card payments are not available; choose another way to pay."),
-            code="card_payments_off",
-        )
     now = now or timezone.now()
     order = Order.objects.select_related("event").get(pk=order.pk)
-    if order.status != OrderStatus.PENDING or order.total <= 0:
-        raise PaymentError(_("This order cannot be paid now."), code="not_payable")
-    if order.expires_at is None or order.expires_at <= now:
-        raise PaymentError(
-            _("The places of this order are no longer reserved; please order again."),
-            code="hold_expired",
-        )
+    if refusal := card_payment_refusal(order, now=now):
+        raise refusal
     line_items = _checkout_lines(order)
     payment = Payment.objects.create(
         order=order,
@@ -366,6 +437,8 @@ def start_card_payment(
             )
             .first()
         )
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        _move_payment(payment, PaymentStatus.OPEN if live else PaymentStatus.EXPIRED)
         Payment.objects.filter(pk=payment.pk).update(
             stripe_session_id=session["id"],
             checkout_url=session.get("url") or "",
@@ -401,6 +474,7 @@ def start_card_payment(
 
 
 def _fail_attempt(payment: Payment, why: str) -> None:
+    _move_payment(payment, PaymentStatus.FAILED)
     Payment.objects.filter(pk=payment.pk).update(
         status=PaymentStatus.FAILED, problem=why[:2000], updated_at=timezone.now()
     )
@@ -435,6 +509,7 @@ def _close_earlier_session(payment: Payment, *, now: datetime) -> bool:
             code="stripe_unavailable",
         ) from exc
     if session.get("status") == "expired":
+        _move_payment(payment, PaymentStatus.EXPIRED)
         Payment.objects.filter(pk=payment.pk).update(
             status=PaymentStatus.EXPIRED, updated_at=timezone.now()
         )
@@ -639,6 +714,8 @@ def _apply_session(session: dict, *, event_type: str, now: datetime) -> list[int
 
 
 def _save(payment: Payment, **fields) -> None:
+    if "status" in fields:
+        _move_payment(payment, fields["status"])
     for name, value in fields.items():
         setattr(payment, name, value)
     payment.save(update_fields=[*fields, "updated_at"])
@@ -857,6 +934,7 @@ def _sync_refunds(intent_id: str, refunds: list[dict], *, now: datetime) -> list
             _refund_settled(refund, previous=None)
             continue
         previous = refund.status
+        _move_refund(refund, status)
         refund.stripe_refund_id = data["id"]
         refund.status = status
         refund.save(update_fields=["stripe_refund_id", "status", "updated_at"])
@@ -1062,6 +1140,7 @@ def submit_refund(refund: Refund) -> Refund:
         refund.last_error = str(exc)
         return refund
     except stripe_api.StripeRefused as exc:
+        _move_refund(refund, RefundStatus.FAILED)
         Refund.objects.filter(pk=refund.pk, status=RefundStatus.PENDING).update(
             status=RefundStatus.FAILED, last_error=str(exc)[:2000]
         )
@@ -1077,9 +1156,11 @@ def submit_refund(refund: Refund) -> Refund:
         previous = locked.status
         locked.stripe_refund_id = data["id"]
         if locked.status == RefundStatus.PENDING:
-            locked.status = _REFUND_STATUSES.get(
+            answered = _REFUND_STATUSES.get(
                 data.get("status") or "", RefundStatus.PENDING
             )
+            _move_refund(locked, answered)
+            locked.status = answered
         locked.last_error = ""
         locked.save(
             update_fields=["stripe_refund_id", "status", "last_error", "updated_at"]
@@ -1182,6 +1263,7 @@ def mark_refund_sent(refund: Refund, *, by, reference: str = "") -> Refund:
             )
         if locked.status != RefundStatus.PENDING:
             raise PaymentError(_("This refund is not pending."), code="not_pending")
+        _move_refund(locked, RefundStatus.SUCCEEDED)
         locked.status = RefundStatus.SUCCEEDED
         locked.save(update_fields=["status", "updated_at"])
         log_activity(
@@ -1270,6 +1352,7 @@ def cancel_order_with_refund(
                     closes=True,
                 )
             else:
+                _move_invoice(invoice, InvoiceStatus.CREDITED)
                 invoice.status = InvoiceStatus.CREDITED
                 invoice.save(update_fields=["status"])
         refunds = []
@@ -1400,42 +1483,85 @@ def request_invoice(
         order = (
             Order.objects.select_for_update().select_related("event").get(pk=order.pk)
         )
-        if (
-            order.status not in {OrderStatus.PENDING, OrderStatus.PAID}
-            or order.total <= 0
-        ):
-            raise PaymentError(_("This order cannot be invoiced."), code="not_payable")
-        # An order on a delegation's combined invoice is invoiced already too.
-        if (
-            Invoice.objects.filter(order=order).exists()
-            or order.delegation_invoices.exists()
-        ):
-            raise PaymentError(
-                _("This order has an invoice already."), code="already_invoiced"
-            )
-        details, _created = BillingDetails.objects.update_or_create(
-            order=order,
-            defaults={
-                "name": billing.name.strip(),
-                "address": billing.address.strip(),
-                "tax_id": billing.tax_id.strip(),
-                "po_number": billing.po_number.strip(),
-                "email": billing.email.strip(),
-            },
+        return _invoice_order(order, billing=billing, by=by, now=now)
+
+
+def buyer_billing(order: Order) -> BillingData:
+    """The invoice's addressee taken from the order's buyer: their organisation
+    (or name), address, tax id and e-mail."""
+    return BillingData(
+        name=order.buyer_organisation or order.buyer_name,
+        address=order.buyer_address,
+        tax_id=order.buyer_tax_id,
+        email=order.buyer_email,
+    )
+
+
+def invoice_placed_order(
+    order: Order,
+    *,
+    billing: BillingData | None,
+    by=None,
+    now: datetime | None = None,
+) -> Invoice | None:
+    """Issue the invoice of an order just placed to be paid by invoice; None
+    when there is none to issue (free, paid, awaiting approval, card).
+
+    Inside the placement transaction (payments/receivers.py), whatever placed
+    the order: the web checkout, the API, a delegation. `billing` is the
+    addressee the buyer gave (checked: PaymentInvalid with `billing.name`,
+    ...); without it the invoice goes to the buyer as the order records them
+    (`buyer_billing`), an address the buyer left out staying empty.
+    """
+    if (
+        order.status != OrderStatus.PENDING
+        or order.payment_method != PaymentMethod.INVOICE
+        or order.total <= 0
+    ):
+        return None
+    if billing is None:
+        billing = buyer_billing(order)
+    else:
+        check_billing(billing)
+    return _invoice_order(order, billing=billing, by=by, now=now or timezone.now())
+
+
+def _invoice_order(order: Order, *, billing: BillingData, by, now: datetime) -> Invoice:
+    """Store the billing details and issue the invoice; inside a transaction,
+    with the order locked (or just written)."""
+    if order.status not in {OrderStatus.PENDING, OrderStatus.PAID} or order.total <= 0:
+        raise PaymentError(_("This order cannot be invoiced."), code="not_payable")
+    # An order on a delegation's combined invoice is invoiced already too.
+    if (
+        Invoice.objects.filter(order=order).exists()
+        or order.delegation_invoices.exists()
+    ):
+        raise PaymentError(
+            _("This order has an invoice already."), code="already_invoiced"
         )
-        invoice = _issue_invoice(order, details, now=now)
-        log_activity(
-            order,
-            action="invoice.issued",
-            actor=by,
-            event=order.event,
-            data={"invoice": invoice.number, "total": str(invoice.total)},
-        )
-        enqueue_message(
-            "email.invoice_issued",
-            payload={"invoice": invoice.pk},
-            key=f"invoice_issued:{invoice.pk}",
-        )
+    details, _created = BillingDetails.objects.update_or_create(
+        order=order,
+        defaults={
+            "name": billing.name.strip(),
+            "address": billing.address.strip(),
+            "tax_id": billing.tax_id.strip(),
+            "po_number": billing.po_number.strip(),
+            "email": billing.email.strip(),
+        },
+    )
+    invoice = _issue_invoice(order, details, now=now)
+    log_activity(
+        order,
+        action="invoice.issued",
+        actor=by,
+        event=order.event,
+        data={"invoice": invoice.number, "total": str(invoice.total)},
+    )
+    enqueue_message(
+        "email.invoice_issued",
+        payload={"invoice": invoice.pk},
+        key=f"invoice_issued:{invoice.pk}",
+    )
     return invoice
 
 
@@ -1495,6 +1621,7 @@ def _issue_credit_note(
         reason=reason,
     )
     if closes or credited_amount(invoice) >= invoice.total:
+        _move_invoice(invoice, InvoiceStatus.CREDITED)
         invoice.status = InvoiceStatus.CREDITED
         invoice.save(update_fields=["status"])
     log_activity(
@@ -1523,6 +1650,7 @@ def _settle_invoice(order: Order, *, reference: str, now: datetime) -> None:
         .first()
     )
     if invoice is not None:
+        _move_invoice(invoice, InvoiceStatus.PAID)
         invoice.status = InvoiceStatus.PAID
         invoice.paid_at = now
         invoice.paid_reference = reference[:200]

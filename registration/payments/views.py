@@ -94,6 +94,9 @@ def stripe_webhook(request):
 def pay(request, code: str, secret: str):
     """Start a card payment for the order and send the buyer to Stripe Checkout."""
     order = _order_or_404(code, secret)
+    if refusal := payments.card_payment_refusal(order):
+        messages.error(request, refusal.message)
+        return redirect(_order_page(order))
     base = request.build_absolute_uri("/")[:-1]
     try:
         url = payments.start_card_payment(
@@ -144,8 +147,7 @@ def canceled(request, code: str, secret: str):
             "order": order,
             "event": order.event,
             "order_url": _order_page(order),
-            "can_retry": order.status == OrderStatus.PENDING
-            and payments.card_payments_enabled(),
+            "can_retry": payments.can_pay_by_card(order),
         },
     )
 

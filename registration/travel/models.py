@@ -23,6 +23,17 @@ class DelegationStatus(models.TextChoices):
     CANCELED = "canceled", _("Canceled")
 
 
+# The allowed moves of a delegation: the leader (or staff) closes the list
+# (services/delegations.close_delegation); staff cancel a delegation, open or
+# closed. A canceled one stays canceled, and a closed list is not reopened
+# (its combined invoice is issued).
+DELEGATION_TRANSITIONS: dict[str, set[str]] = {
+    DelegationStatus.OPEN: {DelegationStatus.CLOSED, DelegationStatus.CANCELED},
+    DelegationStatus.CLOSED: {DelegationStatus.CANCELED},
+    DelegationStatus.CANCELED: set(),
+}
+
+
 class DelegationBilling(models.TextChoices):
     DELEGATION_INVOICE = "delegation_invoice", _("One invoice for the delegation")
     EACH_PAYS = "each_pays", _("Each member pays")

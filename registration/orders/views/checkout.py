@@ -456,7 +456,13 @@ def review(request, slug: str):
         except InvalidOperation:
             expected = Decimal("-1")
         try:
-            order = place_order(event, **kwargs, expected_total=expected)
+            # An invoice order is invoiced as it is placed, to these details.
+            order = place_order(
+                event,
+                **kwargs,
+                expected_total=expected,
+                billing=_billing_data(billing) if wants_invoice else None,
+            )
         except PriceChanged as exc:
             alert = exc.message
             status = 409
@@ -485,11 +491,6 @@ def review(request, slug: str):
             status = 400
         else:
             request.session.pop(f"checkout:{event.pk}", None)
-            if wants_invoice and order.status == OrderStatus.PENDING:
-                try:
-                    payments.request_invoice(order, billing=_billing_data(billing))
-                except payments.PaymentError as exc:
-                    messages.error(request, exc.message)
             # Card orders find the "Pay by card" button on their page.
             return redirect("registration:order", code=order.code, secret=order.secret)
     return render(

@@ -25,8 +25,6 @@ from registration.models import (
     CreditNote,
     Invoice,
     Order,
-    OrderStatus,
-    PaymentMethod,
     PaymentProvider,
     PaymentStatus,
 )
@@ -62,6 +60,7 @@ def order_detail(request, code: str, secret: str):
     for attendee in attendees:
         attendee.ticket_issuable = ticket_issuable(attendee)
     invoice = Invoice.objects.filter(order=order).first()
+    card_refusal = payments.card_payment_refusal(order)
     return render(
         request,
         "registration/orders/order_detail.html",
@@ -72,9 +71,8 @@ def order_detail(request, code: str, secret: str):
             "can_edit": can_edit_attendees(order),
             "edit_deadline": attendee_edit_deadline(order.event),
             "can_cancel": can_buyer_cancel(order),
-            "can_pay_by_card": order.status == OrderStatus.PENDING
-            and order.payment_method == PaymentMethod.CARD
-            and payments.card_payments_enabled(),
+            "card_refusal": card_refusal,
+            "can_pay_by_card": card_refusal is None,
             "receipts": list(
                 order.payments.filter(
                     provider=PaymentProvider.STRIPE, status=PaymentStatus.SUCCEEDED

@@ -327,6 +327,8 @@ def import_delegation_members(
                 payment_method=order.payment_method,
                 voucher_code=order.voucher_code or None,
                 member_code=order.member_code or None,
+                # Invoiced with the delegation (close_delegation), not as placed.
+                invoice=False,
                 by=by,
             )
             placed.attendees.update(delegation=delegation)

@@ -49,9 +49,11 @@ from registration.orders.services import (
 )
 from registration.outbox.services import enqueue_message
 from registration.payments import services as payments
+from registration.payments.models import INVOICE_TRANSITIONS
 from registration.payments.numbering import next_document_number
 from registration.reader import for_reader, reader_language
 from registration.tokens import SECRET_LENGTH
+from registration.travel.models import DELEGATION_TRANSITIONS
 
 
 class DelegationError(RegistrationError):
@@ -168,6 +170,8 @@ def add_member(
     with transaction.atomic():
         delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
         try:
+            # While the list is open the combined invoice (close_delegation)
+            # will cover the order; after the close it is invoiced as placed.
             order = place_order(
                 delegation.event,
                 buyer=_buyer(delegation, member),
@@ -175,6 +179,8 @@ def add_member(
                 payment_method=PaymentMethod.CARD
                 if each_pays
                 else PaymentMethod.INVOICE,
+                billing=None if each_pays else _billing_data(delegation),
+                invoice=delegation.status == DelegationStatus.CLOSED,
                 by=by,
                 now=now,
             )
@@ -190,18 +196,13 @@ def add_member(
             event=delegation.event,
             data={"order": order.code},
         )
-        if order.status == OrderStatus.PENDING:
-            if each_pays:
-                _lengthen_live_hold(
-                    order,
-                    until=now + timedelta(days=delegation.event.payment_term_days),
-                    by=by,
-                    reason="delegation member pays by link",
-                )
-            elif delegation.status == DelegationStatus.CLOSED:
-                payments.request_invoice(
-                    order, billing=_billing_data(delegation), by=by, now=now
-                )
+        if order.status == OrderStatus.PENDING and each_pays:
+            _lengthen_live_hold(
+                order,
+                until=now + timedelta(days=delegation.event.payment_term_days),
+                by=by,
+                reason="delegation member pays by link",
+            )
     return order
 
 
@@ -300,6 +301,9 @@ def close_delegation(
                 "billing_tax_id",
                 "billing_po_number",
             ]
+        payments.check_status_move(
+            delegation, to=DelegationStatus.CLOSED, table=DELEGATION_TRANSITIONS
+        )
         delegation.status = DelegationStatus.CLOSED
         delegation.closed_at = now
         delegation.save(update_fields=fields)
@@ -395,6 +399,9 @@ def mark_delegation_invoice_paid(
             payments.mark_paid_by_transfer(
                 order, reference=f"{reference} ({invoice.number})", by=by, now=now
             )
+        payments.check_status_move(
+            invoice, to=InvoiceStatus.PAID, table=INVOICE_TRANSITIONS
+        )
         invoice.status = InvoiceStatus.PAID
         invoice.paid_at = now
         invoice.paid_reference = reference[:200]
