@@ -416,8 +416,8 @@ SPECTACULAR_SETTINGS = {
         # "KindEnum" stays the events' name it had before other kinds joined.
         "KindEnum": "registration.catalogue.models.EventKind",
         "CountryEnum": "django_countries.countries",
-        "PartnershipKindEnum": "registration.travel.models.PartnershipKind",
-        "ExchangeKindEnum": "registration.travel.models.ExchangeKind",
+        "PartnershipKindEnum": "registration.network.models.PartnershipKind",
+        "ExchangeKindEnum": "registration.network.models.ExchangeKind",
     },
 }
 
