@@ -50,7 +50,9 @@ from registration.models import (
     Order,
     OrderStatus,
     Payment,
+    PaymentProvider,
     PaymentStatus,
+    Refund,
     RefundStatus,
     TicketType,
 )
@@ -607,6 +609,21 @@ def staff_attendee_list() -> QuerySet:
     return Attendee.objects.select_related(
         "order__event", "ticket_type", "delegation", "youth__consent"
     ).annotate(is_checked_in=checked_in())
+
+
+def get_bank_refunds_to_send(
+    *, event: Event | None = None, order: Order | None = None
+) -> QuerySet:
+    """Refunds staff still have to send by bank transfer (pending, over a bank
+    transfer payment), oldest first, with order and event joined."""
+    refunds = Refund.objects.filter(
+        status=RefundStatus.PENDING, payment__provider=PaymentProvider.BANK_TRANSFER
+    )
+    if event is not None:
+        refunds = refunds.filter(order__event=event)
+    if order is not None:
+        refunds = refunds.filter(order=order)
+    return refunds.select_related("order__event").order_by("created_at", "pk")
 
 
 def staff_order_detail(order: Order, *, with_youth: bool) -> dict:

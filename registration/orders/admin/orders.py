@@ -236,6 +236,16 @@ class OrderInspectView(OrderActionsMixin, InspectView):
             context["payments"] = []
         if not context["show_refunds"]:
             context["refunds"] = []
+        # Pending bank-transfer refunds get a "Mark sent" button for refunders.
+        context["bank_refunds_to_send"] = (
+            set(
+                selectors.get_bank_refunds_to_send(order=order).values_list(
+                    "pk", flat=True
+                )
+            )
+            if context["refunds"] and context["can_refund"]
+            else set()
+        )
         if not context["show_invoice"]:
             context["invoice"] = None
         if not context["show_activity"]:
