@@ -14,7 +14,6 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -35,6 +34,7 @@ from wagtail.permissions import register_permission_policy
 
 from registration import selectors
 from registration.admin_links import EditOrInspectLinks
+from registration.downloads import file_download
 from registration.errors import RegistrationError
 from registration.models import (
     Event,
@@ -452,13 +452,12 @@ class InvoiceViewSet(ReadOnlyViewSet):
         invoice = get_object_or_404(
             Invoice.objects.select_related("order__event"), pk=pk
         )
-        response = HttpResponse(
-            payments.render_invoice_pdf(invoice), content_type="application/pdf"
+        return file_download(
+            payments.render_invoice_pdf(invoice),
+            filename=f"invoice-{invoice.number}.pdf",
+            content_type="application/pdf",
+            inline=True,
         )
-        response["Content-Disposition"] = (
-            f'inline; filename="invoice-{invoice.number}.pdf"'
-        )
-        return response
 
     def mark_paid_view(self, request, pk):
         """Record the bank transfer that pays the invoice."""
