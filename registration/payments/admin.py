@@ -265,6 +265,10 @@ class BankRefundListView(WagtailAdminTemplateMixin, TemplateView):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
+    def get_breadcrumbs_items(self):
+        # The title as the last breadcrumb, which the admin header shows.
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = BankRefundFilterForm(self.request.GET or None)
@@ -334,6 +338,15 @@ class MarkRefundSentView(OrderActionView):
 
     def get_page_subtitle(self):
         return format_money(self.refund.amount, self.refund.currency)
+
+    def get_breadcrumbs_items(self):
+        if not self.from_list:
+            return super().get_breadcrumbs_items()
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("bank_refunds:index"), "label": _("Bank refunds to send")},
+            {"url": "", "label": self.get_page_title()},
+        ]
 
     def refusal(self) -> str:
         if self.refund.payment.provider != PaymentProvider.BANK_TRANSFER:
