@@ -49,6 +49,7 @@ KERNELS = frozenset(
         "errors",
         "spreadsheets",
         "reader",
+        "downloads",
     )
 )
 # Where the pieces are put together; they may import anything.

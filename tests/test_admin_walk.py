@@ -238,6 +238,7 @@ def parameter_values() -> dict[str, Callable[[str], list]]:
         BadgePrintJob,
         Event,
         ExportJob,
+        Refund,
         VisaLetter,
     )
     from registration.staff.admin.imports import IMPORTERS
@@ -269,6 +270,7 @@ def parameter_values() -> dict[str, Callable[[str], list]]:
         "filter_spec": lambda _: ["max-165x165"],
         "api_tokens:pk": lambda _: _first(ApiToken),
         "badges:pk": lambda _: _first(BadgePrintJob),
+        "bank_refunds:pk": lambda _: _first(Refund),
         "exports:pk": lambda _: _first(ExportJob),
         "visa_letters:pk": lambda _: _first(VisaLetter),
     }

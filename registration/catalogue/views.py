@@ -11,15 +11,17 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 
 from registration.catalogue.services.calendar import attendee_calendar, event_calendar
+from registration.downloads import file_download
 from registration.models import Attendee, Event, Order
 
 
 def _ics(content: bytes, filename: str, *, private: bool) -> HttpResponse:
-    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    if private:
-        response["Cache-Control"] = "private, no-store"
-    return response
+    return file_download(
+        content,
+        filename=filename,
+        content_type="text/calendar; charset=utf-8",
+        personal=private,
+    )
 
 
 def event_ics(request, slug: str):

@@ -26,7 +26,7 @@ from django.contrib import messages
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import FileResponse, HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -47,6 +47,7 @@ from wagtail.admin.widgets.button import Button, HeaderButton
 
 from registration.admin_links import EditOrInspectLinks
 from registration.documents.services import badges, tickets
+from registration.downloads import file_download, stored_file_download
 from registration.models import (
     Attendee,
     BadgeLayout,
@@ -356,14 +357,11 @@ class BadgeJobPdfView(PrintPermissionRequired, View):
         )
         if not job.pdf:
             raise PermissionDenied
-        response = FileResponse(
+        return stored_file_download(
             job.pdf.open("rb"),
-            as_attachment=True,
             filename=f"badges-{job.event.slug}-{job.pk}.pdf",
             content_type="application/pdf",
         )
-        response["Cache-Control"] = "private, no-store"
-        return response
 
 
 class BadgePrintingViewSet(ViewSet):
@@ -603,13 +601,11 @@ class ReprintBadgeView(AttendeeActionView):
         except badges.BadgeError as error:
             messages.error(request, str(error))
             return redirect("attendees:reprint", pk=self.attendee.pk)
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = (
-            f'attachment; filename="badge-{self.attendee.order.code}-'
-            f'{self.attendee.pk}.pdf"'
+        return file_download(
+            pdf,
+            filename=f"badge-{self.attendee.order.code}-{self.attendee.pk}.pdf",
+            content_type="application/pdf",
         )
-        response["Cache-Control"] = "private, no-store"
-        return response
 
 
 class ReissueTicketView(AttendeeActionView):

@@ -24,7 +24,6 @@ import secrets
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -45,6 +44,7 @@ from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 
+from registration.downloads import file_download
 from registration.models import Exchange, Partnership, Programme
 from registration.network.services import (
     RESOURCES,
@@ -204,11 +204,11 @@ class ImportableViewSet(ModelViewSet):
         """The current records as CSV in the import columns: a file to edit and re-import."""
         self._check_import_permission(request)
         dataset = RESOURCES[self.import_kind]().export()
-        response = HttpResponse(dataset.csv, content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="{self.import_kind}.csv"'
+        return file_download(
+            dataset.csv,
+            filename=f"{self.import_kind}.csv",
+            content_type="text/csv; charset=utf-8",
         )
-        return response
 
 
 # --- Programmes ------------------------------------------------------------------------

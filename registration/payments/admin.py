@@ -3,38 +3,54 @@
 Imported from wagtail_hooks.py; registers its own "Payments" menu group. The
 screens call services/payments.py and hold no rules of their own. Without
 Stripe keys each listing says that card payments are off, and why.
+
+Bank-transfer refunds are sent by hand: "Bank refunds to send" lists the
+pending ones (by event), and each one's confirmation page (also linked from
+the order's page) records it sent through `mark_refund_sent`.
 """
 
 from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
 from wagtail import hooks
 from wagtail.admin import messages
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from registration.admin_links import EditOrInspectLinks
+from registration.downloads import file_download
 from registration.errors import RegistrationError
 from registration.models import (
+    Event,
     Invoice,
     InvoiceStatus,
     Payment,
+    PaymentProvider,
     PaymentStatus,
     Refund,
+    RefundStatus,
     StripeEvent,
 )
 from registration.money import format_money
+from registration.orders.admin.actions import OrderActionView
+from registration.payments import selectors
 from registration.payments import services as payments
+from registration.staff import access as staff_access
 
 
 class ReadOnlyPolicy(ModelPermissionPolicy):
@@ -224,6 +240,174 @@ class RefundViewSet(ReadOnlyViewSet):
         )
 
 
+# --- Bank refunds to send ----------------------------------------------------------------
+
+
+class BankRefundFilterForm(forms.Form):
+    event = forms.ModelChoiceField(
+        label=_("Event"),
+        queryset=Event.objects.order_by("-starts_at", "pk"),
+        required=False,
+        empty_label=_("All events"),
+    )
+
+
+class BankRefundListView(WagtailAdminTemplateMixin, TemplateView):
+    """The pending bank-transfer refunds, oldest first, for the event chosen."""
+
+    template_name = "registration/payments/admin/bank_refunds.html"
+    page_title = _("Bank refunds to send")
+    header_icon = "undo"
+    per_page = 50
+
+    def dispatch(self, request, *args, **kwargs):
+        if not staff_access.can_refund(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        # The title as the last breadcrumb, which the admin header shows.
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = BankRefundFilterForm(self.request.GET or None)
+        # An unknown event answers with the form's message and no rows.
+        valid = form.is_valid() if form.is_bound else True
+        event = form.cleaned_data.get("event") if form.is_bound and valid else None
+        refunds = selectors.get_bank_refunds_to_send(event=event) if valid else []
+        page = Paginator(refunds, self.per_page).get_page(self.request.GET.get("p"))
+        context.update(
+            filter_form=form,
+            event=event,
+            page_obj=page,
+            refunds=[
+                (refund, format_money(refund.amount, refund.currency))
+                for refund in page.object_list
+            ],
+            mark_sent_url_name="bank_refunds:mark_sent",
+        )
+        return context
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        if context["filter_form"].errors:
+            response.status_code = 400
+        return response
+
+
+class MarkRefundSentForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Transfer reference"),
+        max_length=200,
+        required=False,
+        help_text=_("The reference of the outgoing transfer, as the bank shows it."),
+    )
+
+
+class MarkRefundSentView(OrderActionView):
+    """Confirm that a pending bank-transfer refund went out: it becomes sent."""
+
+    page_title = _("Mark refund sent")
+    header_icon = "undo"
+    form_class = MarkRefundSentForm
+    submit_label = _("Yes, the transfer was sent")
+
+    def has_permission(self, user) -> bool:
+        return staff_access.can_refund(user)
+
+    @cached_property
+    def refund(self) -> Refund:
+        return get_object_or_404(
+            Refund.objects.select_related("order__event", "payment"),
+            pk=self.kwargs["pk"],
+        )
+
+    @cached_property
+    def order(self):
+        return self.refund.order
+
+    @property
+    def from_list(self) -> bool:
+        return self.request.GET.get("from") == "list"
+
+    def get_success_url(self) -> str:
+        if self.from_list:
+            return reverse("bank_refunds:index")
+        return self.inspect_url
+
+    def get_page_subtitle(self):
+        return format_money(self.refund.amount, self.refund.currency)
+
+    def get_breadcrumbs_items(self):
+        if not self.from_list:
+            return super().get_breadcrumbs_items()
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("bank_refunds:index"), "label": _("Bank refunds to send")},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def refusal(self) -> str:
+        if self.refund.payment.provider != PaymentProvider.BANK_TRANSFER:
+            return str(
+                _("This refund goes back to a card: Stripe confirms it, not staff.")
+            )
+        if self.refund.status != RefundStatus.PENDING:
+            return str(
+                _(
+                    "This refund is no longer pending (now: %(status)s); nothing changed."
+                )
+                % {"status": self.refund.get_status_display()}
+            )
+        return ""
+
+    def explanation(self) -> list[str]:
+        amount = format_money(self.refund.amount, self.refund.currency)
+        lines = [
+            _(
+                "Records that %(amount)s went back to the buyer by bank transfer. "
+                "The buyer gets the refund e-mail, and an invoice of the order is "
+                "credited by a credit note."
+            )
+            % {"amount": amount}
+        ]
+        if self.refund.reason:
+            lines.append(_("Reason: %(reason)s") % {"reason": self.refund.reason})
+        return lines
+
+    def perform(self, form) -> str:
+        payments.mark_refund_sent(
+            self.refund,
+            by=self.request.user,
+            reference=form.cleaned_data["reference"].strip(),
+        )
+        return _("The refund of %(amount)s for order %(code)s is marked sent.") % {
+            "amount": format_money(self.refund.amount, self.refund.currency),
+            "code": self.order.code,
+        }
+
+
+class BankRefundViewSet(ViewSet):
+    name = "bank_refunds"
+    icon = "undo"
+    menu_label = _("Bank refunds to send")
+
+    @cached_property
+    def menu_item_class(self):
+        class Item(MenuItem):
+            def is_shown(self, request):
+                return staff_access.can_refund(request.user)
+
+        return Item
+
+    def get_urlpatterns(self):
+        return [
+            path("", BankRefundListView.as_view(), name="index"),
+            path("<int:pk>/mark-sent/", MarkRefundSentView.as_view(), name="mark_sent"),
+        ]
+
+
 # --- Invoices ---------------------------------------------------------------------------
 
 
@@ -281,13 +465,12 @@ class InvoiceViewSet(ReadOnlyViewSet):
         invoice = get_object_or_404(
             Invoice.objects.select_related("order__event"), pk=pk
         )
-        response = HttpResponse(
-            payments.render_invoice_pdf(invoice), content_type="application/pdf"
+        return file_download(
+            payments.render_invoice_pdf(invoice),
+            filename=f"invoice-{invoice.number}.pdf",
+            content_type="application/pdf",
+            inline=True,
         )
-        response["Content-Disposition"] = (
-            f'inline; filename="invoice-{invoice.number}.pdf"'
-        )
-        return response
 
     def mark_paid_view(self, request, pk):
         """Record the bank transfer that pays the invoice."""
@@ -349,6 +532,7 @@ class PaymentsMenuGroup(ModelViewSetGroup):
     items = (
         PaymentViewSet("payment_records"),
         RefundViewSet("refunds"),
+        BankRefundViewSet(),
         InvoiceViewSet("invoices"),
         StripeEventViewSet("stripe_events"),
     )

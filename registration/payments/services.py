@@ -41,7 +41,6 @@ from registration.models import (
     BillingDetails,
     CreditNote,
     DisputeStatus,
-    DocumentCounter,
     Invoice,
     InvoiceStatus,
     Order,
@@ -78,6 +77,7 @@ from registration.payments.models import (
     PAYMENT_TRANSITIONS,
     REFUND_TRANSITIONS,
 )
+from registration.payments.numbering import next_document_number
 from registration.reader import for_reader
 
 logger = logging.getLogger(__name__)
@@ -1385,15 +1385,6 @@ class BillingData:
     email: str = ""
 
 
-def _next_number(series: str, year: int) -> int:
-    """The next number of a yearly series, gap-free: the counter row is locked until commit."""
-    counter, _created = DocumentCounter.objects.get_or_create(series=series, year=year)
-    locked = DocumentCounter.objects.select_for_update().get(pk=counter.pk)
-    locked.last_number += 1
-    locked.save(update_fields=["last_number"])
-    return locked.last_number
-
-
 def _local_date(moment: datetime, order: Order) -> date:
     return timezone.localtime(moment, order.event.tz).date()
 
@@ -1567,17 +1558,16 @@ def _invoice_order(order: Order, *, billing: BillingData, by, now: datetime) -> 
 
 def _issue_invoice(order: Order, details: BillingDetails, *, now: datetime) -> Invoice:
     issued_on = _local_date(now, order)
-    year = issued_on.year
-    sequence = _next_number("invoice", year)
+    numbered = next_document_number("invoice", issued_on.year)
     if order.status == OrderStatus.PENDING and order.expires_at:
         due_on = _local_date(order.expires_at, order)
     else:
         due_on = issued_on + timedelta(days=order.event.payment_term_days)
     return Invoice.objects.create(
         order=order,
-        number=f"{year}-{sequence:05d}",
-        year=year,
-        sequence=sequence,
+        number=numbered.number,
+        year=numbered.year,
+        sequence=numbered.sequence,
         issued_on=issued_on,
         due_on=due_on,
         billing_name=details.name,
@@ -1609,12 +1599,12 @@ def _issue_credit_note(
     transaction, with the invoice locked."""
     order = invoice.order
     issued_on = _local_date(now, order)
-    sequence = _next_number("credit_note", issued_on.year)
+    numbered = next_document_number("credit_note", issued_on.year)
     note = CreditNote.objects.create(
         invoice=invoice,
-        number=f"CN-{issued_on.year}-{sequence:05d}",
-        year=issued_on.year,
-        sequence=sequence,
+        number=numbered.number,
+        year=numbered.year,
+        sequence=numbered.sequence,
         issued_on=issued_on,
         amount=max(amount, Decimal("0")),
         currency=invoice.currency,

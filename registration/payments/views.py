@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from registration.downloads import file_download
 from registration.errors import Busy
 from registration.models import (
     OPEN_PAYMENT_STATUSES,
@@ -153,10 +154,9 @@ def canceled(request, code: str, secret: str):
 
 
 def _pdf(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_download(
+        content, filename=filename, content_type="application/pdf", inline=True
+    )
 
 
 @never_cache

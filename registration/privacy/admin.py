@@ -11,7 +11,6 @@ import json
 
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.functional import cached_property
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
 
+from registration.downloads import file_download
 from registration.models import Attendee, Order
 from registration.orders.admin.actions import OrderActionView
 from registration.privacy import services as privacy
@@ -37,14 +37,11 @@ def export_attendee_data_view(request, attendee_pk: int):
         with_youth=staff_access.can_see_youth_details(request.user),
         with_passport=staff_access.can_see_passport_details(request.user),
     )
-    response = HttpResponse(
+    return file_download(
         json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+        filename=f"attendee-{attendee.pk}-{attendee.order.code}.json",
         content_type="application/json; charset=utf-8",
     )
-    filename = f"attendee-{attendee.pk}-{attendee.order.code}.json"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 class EraseAttendeeView(OrderActionView):

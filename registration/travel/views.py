@@ -25,6 +25,7 @@ from registration.documents.services.tickets import (
     render_ticket,
     ticket_issuable,
 )
+from registration.downloads import file_download
 from registration.errors import OrderInvalid, RegistrationError
 from registration.models import (
     Attendee,
@@ -334,12 +335,12 @@ def member_ticket(request, secret: str, attendee_id: int):
         content = render_ticket(attendee)
     except TicketNotIssuable as exc:
         return HttpResponse(exc.message, status=403, content_type="text/plain")
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'inline; filename="ticket-{attendee.order.code}-{attendee.pk}.pdf"'
+    return file_download(
+        content,
+        filename=f"ticket-{attendee.order.code}-{attendee.pk}.pdf",
+        content_type="application/pdf",
+        inline=True,
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @never_cache
@@ -409,13 +410,12 @@ def delegation_invoice(request, secret: str):
     invoice = DelegationInvoice.objects.filter(delegation=delegation).first()
     if invoice is None:
         raise Http404
-    response = HttpResponse(
+    return file_download(
         delegation_service.render_delegation_invoice_pdf(invoice),
+        filename=f"invoice-{invoice.number}.pdf",
         content_type="application/pdf",
+        inline=True,
     )
-    response["Content-Disposition"] = f'inline; filename="invoice-{invoice.number}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def delegation_url(delegation: Delegation) -> str:

@@ -106,10 +106,14 @@ class OrderActionView(WagtailAdminTemplateMixin, FormView):
     def explanation(self) -> list[str]:
         return []
 
+    def get_success_url(self) -> str:
+        """Where the action leads back to, done or refused: the order's page."""
+        return self.inspect_url
+
     def post(self, request, *args, **kwargs):
         if refusal := self.refusal():
             messages.error(request, refusal)
-            return redirect(self.inspect_url)
+            return redirect(self.get_success_url())
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
@@ -125,7 +129,7 @@ class OrderActionView(WagtailAdminTemplateMixin, FormView):
             form.add_error(field, error.message)
             return self.form_invalid(form)
         messages.success(self.request, message)
-        return redirect(self.inspect_url)
+        return redirect(self.get_success_url())
 
     def form_invalid(self, form):
         # Bad input is a 4xx with the form and what was entered kept.

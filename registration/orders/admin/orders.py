@@ -62,6 +62,7 @@ from registration.money import format_money
 from registration.orders import selectors
 from registration.orders import services as order_service
 from registration.orders.admin import actions
+from registration.payments import selectors as payment_selectors
 from registration.staff import access as staff_access
 from registration.waiting_list.admin import WaitingListViewSet
 
@@ -236,6 +237,16 @@ class OrderInspectView(OrderActionsMixin, InspectView):
             context["payments"] = []
         if not context["show_refunds"]:
             context["refunds"] = []
+        # Pending bank-transfer refunds get a "Mark sent" button for refunders.
+        context["bank_refunds_to_send"] = (
+            set(
+                payment_selectors.get_bank_refunds_to_send(order=order).values_list(
+                    "pk", flat=True
+                )
+            )
+            if context["refunds"] and context["can_refund"]
+            else set()
+        )
         if not context["show_invoice"]:
             context["invoice"] = None
         if not context["show_activity"]:

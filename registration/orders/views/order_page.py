@@ -19,6 +19,7 @@ from registration.documents.services.tickets import (
     render_ticket,
     ticket_issuable,
 )
+from registration.downloads import file_download
 from registration.errors import OrderError, OrderInvalid, RegistrationError
 from registration.models import (
     Attendee,
@@ -105,12 +106,12 @@ def attendee_ticket(request, code: str, secret: str, attendee_id: int):
         content = render_ticket(attendee)
     except TicketNotIssuable as exc:
         return HttpResponse(exc.message, status=403, content_type="text/plain")
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'inline; filename="ticket-{order.code}-{attendee.pk}.pdf"'
+    return file_download(
+        content,
+        filename=f"ticket-{order.code}-{attendee.pk}.pdf",
+        content_type="application/pdf",
+        inline=True,
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @never_cache

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -29,6 +29,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
+from registration.downloads import stored_file_download, streamed_download
 from registration.models import (
     LIVE_ORDER_STATUSES,
     Event,
@@ -177,7 +178,7 @@ class ExportView(WagtailAdminTemplateMixin, FormView):
         stamp = timezone.localtime(timezone.now(), self.event.tz).strftime(
             "%Y%m%d-%H%M"
         )
-        response = StreamingHttpResponse(
+        return streamed_download(
             exports.stream_csv(
                 self.kind,
                 self.event,
@@ -185,13 +186,9 @@ class ExportView(WagtailAdminTemplateMixin, FormView):
                 filters=filters,
                 user=self.request.user,
             ),
+            filename=f"{self.kind}-{self.event.slug}-{stamp}.csv",
             content_type="text/csv; charset=utf-8",
         )
-        response["Content-Disposition"] = (
-            f'attachment; filename="{self.kind}-{self.event.slug}-{stamp}.csv"'
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
 
 
 class OwnJobMixin:
@@ -264,16 +261,13 @@ class ExportJobFileView(OwnJobMixin, View):
         job = self.job
         if job.status != ExportJobStatus.DONE or not job.file:
             raise Http404
-        response = FileResponse(
+        return stored_file_download(
             job.file.open("rb"),
-            as_attachment=True,
             filename=f"{job.kind}-{job.event.slug}-{job.pk}.xlsx",
             content_type=(
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             ),
         )
-        response["Cache-Control"] = "private, no-store"
-        return response
 
 
 class ExportViewSet(ViewSet):

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
@@ -35,6 +35,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
 from registration import spreadsheets
+from registration.downloads import file_download
 from registration.models import Event
 from registration.money import format_money
 from registration.staff import access as staff_access
@@ -280,15 +281,13 @@ class ReportCsvView(EventReportMixin, View):
         found = next((t for t in self.tables if t.key == table), None)
         if found is None:
             raise Http404
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="{self.event.slug}-{found.key}.csv"'
+        return file_download(
+            "".join(
+                spreadsheets.csv_lines([found.headers, *found.rows], excel_mark=True)
+            ),
+            filename=f"{self.event.slug}-{found.key}.csv",
+            content_type="text/csv; charset=utf-8",
         )
-        response["Cache-Control"] = "private, no-store"
-        response.writelines(
-            spreadsheets.csv_lines([found.headers, *found.rows], excel_mark=True)
-        )
-        return response
 
 
 class ReportViewSet(ViewSet):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -26,6 +25,7 @@ from wagtail.admin.views.generic import CreateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
+from registration.downloads import file_download
 from registration.errors import RegistrationError
 from registration.models import Delegation, DelegationInvoice, InvoiceStatus
 from registration.outbox.mail import delegation_url
@@ -231,14 +231,12 @@ class DelegationLettersView(PermissionRequired, View):
         except travel.TravelError as exc:
             messages.error(request, exc.message)
             return redirect("delegations:manage", pk=pk)
-        response = HttpResponse(
-            travel.render_visa_letters(letters), content_type="application/pdf"
+        return file_download(
+            travel.render_visa_letters(letters),
+            filename=f"visa-letters-delegation-{delegation.pk}.pdf",
+            content_type="application/pdf",
+            inline=True,
         )
-        response["Content-Disposition"] = (
-            f'inline; filename="visa-letters-delegation-{delegation.pk}.pdf"'
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
 
 
 class DelegationInvoicePdfView(PermissionRequired, View):
@@ -249,14 +247,12 @@ class DelegationInvoicePdfView(PermissionRequired, View):
             DelegationInvoice.objects.select_related("delegation__event"),
             delegation_id=pk,
         )
-        response = HttpResponse(
+        return file_download(
             delegations.render_delegation_invoice_pdf(invoice),
+            filename=f"invoice-{invoice.number}.pdf",
             content_type="application/pdf",
+            inline=True,
         )
-        response["Content-Disposition"] = (
-            f'inline; filename="invoice-{invoice.number}.pdf"'
-        )
-        return response
 
 
 class MarkInvoicePaidView(PermissionRequired, View):

@@ -28,6 +28,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
 from registration import spreadsheets
+from registration.downloads import file_download, streamed_download
 from registration.models import (
     Attendee,
     Event,
@@ -356,12 +357,12 @@ class LetterDecisionView(PermissionRequired, View):
 
 
 def _letters_pdf(letters: list[VisaLetter], filename: str) -> HttpResponse:
-    response = HttpResponse(
-        travel.render_visa_letters(letters), content_type="application/pdf"
+    return file_download(
+        travel.render_visa_letters(letters),
+        filename=filename,
+        content_type="application/pdf",
+        inline=True,
     )
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 class IssueLetterView(PermissionRequired, View):
@@ -418,12 +419,11 @@ class TravelPlanViewSet(ViewSet):
 
 
 def stream_csv(filename: str, header: list[str], rows) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(
+    return streamed_download(
         spreadsheets.csv_lines(chain([header], rows)),
+        filename=filename,
         content_type="text/csv; charset=utf-8",
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 class ManifestView(
@@ -461,19 +461,17 @@ class ManifestView(
         if file_format == "csv" and self.event is not None:
             return self.csv_response()
         if file_format == "pdf" and self.event is not None:
-            response = HttpResponse(
+            return file_download(
                 travel.render_manifest_pdf(
                     self.event,
                     self.days(),
                     direction=self.direction,
                     pickup_only=self.pickup_only,
                 ),
+                filename=f"{self.direction}s-{self.event.slug}.pdf",
                 content_type="application/pdf",
+                inline=True,
             )
-            response["Content-Disposition"] = (
-                f'inline; filename="{self.direction}s-{self.event.slug}.pdf"'
-            )
-            return response
         return super().get(request, *args, **kwargs)
 
     def csv_response(self):

@@ -342,12 +342,12 @@ def _issue_combined_invoice(
         return None
     issued_on = timezone.localtime(now, event.tz).date()
     due_on = issued_on + timedelta(days=event.payment_term_days)
-    sequence = next_document_number("invoice", issued_on.year)
+    numbered = next_document_number("invoice", issued_on.year)
     invoice = DelegationInvoice.objects.create(
         delegation=delegation,
-        number=f"{issued_on.year}-{sequence:05d}",
-        year=issued_on.year,
-        sequence=sequence,
+        number=numbered.number,
+        year=numbered.year,
+        sequence=numbered.sequence,
         issued_on=issued_on,
         due_on=due_on,
         billing_name=delegation.billing_name,

@@ -484,10 +484,10 @@ def issue_visa_letter(
             raise TravelError(reason, code="letter_not_allowed")
         event = attendee.order.event
         year = timezone.localtime(now, event.tz).year
-        sequence = next_document_number("visa_letter", year)
+        numbered = next_document_number("visa_letter", year)
         letter = VisaLetter.objects.create(
             attendee=attendee,
-            number=f"SCI-{year}-{sequence:04d}",
+            number=numbered.number,
             issued_by=by if getattr(by, "is_authenticated", False) else None,
             language="en",
         )
