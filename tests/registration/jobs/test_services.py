@@ -8,8 +8,14 @@ from django.conf import settings
 from django.db import connection
 
 from registration.jobs import services as jobs
+from registration.jobs.models import DONE, FAILED, QUEUED, RUNNING
 from registration.jobs.recovery import RECOVERABLE_TASKS
-from registration.models import BadgePrintJob, ExportJob
+from registration.models import (
+    BadgePrintJob,
+    BadgePrintJobStatus,
+    ExportJob,
+    ExportJobStatus,
+)
 from tests.factories import EventFactory, UserFactory
 
 KINDS = ["badges", "export"]
@@ -65,6 +71,11 @@ class Work:
             on_done=self.finished.append,
             on_failed=self.failed.append,
         )
+
+
+def test_both_kinds_of_job_move_through_the_statuses_the_runner_knows():
+    assert BadgePrintJobStatus.values == [QUEUED, RUNNING, DONE, FAILED]
+    assert ExportJobStatus.values == [QUEUED, RUNNING, DONE, FAILED]
 
 
 @pytest.mark.django_db
