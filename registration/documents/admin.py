@@ -26,7 +26,6 @@ from django.contrib import messages
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -48,6 +47,7 @@ from wagtail.admin.widgets.button import Button, HeaderButton
 from registration.admin_links import EditOrInspectLinks
 from registration.documents.services import badges, tickets
 from registration.downloads import file_download, stored_file_download
+from registration.jobs.admin import JobPageMixin, JobStatusView
 from registration.models import (
     Attendee,
     BadgeLayout,
@@ -277,12 +277,12 @@ class PrintBadgesView(PrintPermissionRequired, WagtailAdminTemplateMixin, FormVi
         return redirect("badges:job", pk=job.pk)
 
 
-class BadgeJobView(PrintPermissionRequired, WagtailAdminTemplateMixin, TemplateView):
-    """One job: its choices, a progress bar while it renders, then the PDF."""
+class BadgeJobProgress:
+    """Where a badge print job's page and status view find the job and its PDF."""
 
-    template_name = "registration/documents/admin/badges/job.html"
-    page_title = gettext_lazy("Badge print job")
-    header_icon = "doc-full"
+    status_url_name = "badges:status"
+    file_url_name = "badges:pdf"
+    file_key = "pdf_url"
 
     @cached_property
     def job(self) -> BadgePrintJob:
@@ -290,6 +290,20 @@ class BadgeJobView(PrintPermissionRequired, WagtailAdminTemplateMixin, TemplateV
             BadgePrintJob.objects.select_related("event", "requested_by"),
             pk=self.kwargs["pk"],
         )
+
+
+class BadgeJobView(
+    PrintPermissionRequired,
+    BadgeJobProgress,
+    JobPageMixin,
+    WagtailAdminTemplateMixin,
+    TemplateView,
+):
+    """One job: its choices, a progress bar while it renders, then the PDF."""
+
+    template_name = "registration/documents/admin/badges/job.html"
+    page_title = gettext_lazy("Badge print job")
+    header_icon = "doc-full"
 
     def get_page_subtitle(self):
         return self.job.event.name
@@ -307,43 +321,19 @@ class BadgeJobView(PrintPermissionRequired, WagtailAdminTemplateMixin, TemplateV
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        job = self.job
-        filters = badges.BadgeFilters.from_json(job.filters)
+        filters = badges.BadgeFilters.from_json(self.job.filters)
         context.update(
-            job=job,
             ticket_types=TicketType.objects.filter(pk__in=filters.ticket_types),
             delegations=Delegation.objects.filter(pk__in=filters.delegations),
             filters=filters,
             order_by_label=BadgeSort(filters.order_by).label,
-            layout_label=BadgeLayout(job.layout).label,
-            status=job_status(job),
+            layout_label=BadgeLayout(self.job.layout).label,
         )
         return context
 
 
-def job_status(job: BadgePrintJob) -> dict:
-    """What the progress bar needs, as JSON-ready values."""
-    return {
-        "status": job.status,
-        "label": job.get_status_display(),
-        "done": job.done,
-        "total": job.total,
-        "progress": job.progress,
-        "pdf_url": reverse("badges:pdf", args=[job.pk])
-        if job.status == BadgePrintJobStatus.DONE and job.pdf
-        else "",
-        "error": job.error,
-    }
-
-
-class BadgeJobStatusView(PrintPermissionRequired, View):
+class BadgeJobStatusView(PrintPermissionRequired, BadgeJobProgress, JobStatusView):
     """The job's progress, polled every second by the job page."""
-
-    def get(self, request, pk):
-        job = get_object_or_404(BadgePrintJob, pk=pk)
-        response = JsonResponse(job_status(job))
-        response["Cache-Control"] = "no-store"
-        return response
 
 
 class BadgeJobPdfView(PrintPermissionRequired, View):

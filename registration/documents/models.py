@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from registration.catalogue.models import BadgeLayout, Event
+from registration.jobs.models import BackgroundJob
 from registration.orders.models import Attendee
 
 
@@ -23,7 +24,7 @@ class BadgeSort(models.TextChoices):
     DELEGATION = "delegation", _("Delegation, then family name")
 
 
-class BadgePrintJob(models.Model):
+class BadgePrintJob(BackgroundJob):
     """One "print badges" request from the admin; a background task renders it.
 
     The attendees are chosen when the job is created and kept, in print order,
@@ -66,10 +67,9 @@ class BadgePrintJob(models.Model):
     total = models.PositiveIntegerField(_("badges"), default=0)
     done = models.PositiveIntegerField(_("badges rendered"), default=0)
     pdf = models.FileField(_("PDF"), upload_to="badges/%Y/%m/", blank=True)
-    error = models.TextField(_("error"), blank=True)
-    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # error, created_at, started_at, finished_at: from BackgroundJob.
+
+    output_field = "pdf"
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -79,15 +79,6 @@ class BadgePrintJob(models.Model):
 
     def __str__(self):
         return f"{self.event} · {self.layout} · {self.total}"
-
-    @property
-    def progress(self) -> int:
-        """Percent rendered, for the progress bar."""
-        return min(100, round(100 * self.done / self.total)) if self.total else 0
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in {BadgePrintJobStatus.DONE, BadgePrintJobStatus.FAILED}
 
 
 class BadgePrint(models.Model):

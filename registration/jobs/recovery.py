@@ -17,17 +17,17 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from registration.jobs import queue
+from registration.jobs.models import BackgroundJob
 from registration.models import (
     BadgePrintJob,
-    BadgePrintJobStatus,
     ExportJob,
-    ExportJobStatus,
     OutboxMessage,
     OutboxStatus,
 )
@@ -45,16 +45,13 @@ def _reset_outbox(message_id: int, now: datetime) -> None:
     )
 
 
-def _reset_badge_job(job_id: int, now: datetime) -> None:
-    BadgePrintJob.objects.filter(pk=job_id, status=BadgePrintJobStatus.RUNNING).update(
-        status=BadgePrintJobStatus.QUEUED, done=0
-    )
+def _reset_job(model: type[BackgroundJob], job_id: int, now: datetime) -> None:
+    """A badge print or export job left running goes back to queued."""
+    model.put_back(job_id)
 
 
-def _reset_export_job(job_id: int, now: datetime) -> None:
-    ExportJob.objects.filter(pk=job_id, status=ExportJobStatus.RUNNING).update(
-        status=ExportJobStatus.QUEUED, done=0
-    )
+_reset_badge_job = partial(_reset_job, BadgePrintJob)
+_reset_export_job = partial(_reset_job, ExportJob)
 
 
 # Our tasks, and how each one's job is put back before it is queued again.

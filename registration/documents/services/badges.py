@@ -25,11 +25,9 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registration import models as registration_models
@@ -37,11 +35,11 @@ from registration.audit.services import log_activity
 from registration.documents.services import rendering as documents
 from registration.documents.services.tickets import event_dates, ticket_refusal
 from registration.jobs import queue
+from registration.jobs import services as jobs
 from registration.models import (
     Attendee,
     BadgePrint,
     BadgePrintJob,
-    BadgePrintJobStatus,
     BadgeSort,
     Event,
     TicketType,
@@ -743,61 +741,47 @@ def run_badge_print_job(job_id: int) -> BadgePrintJob:
 
     Side effects: the job goes queued → running → done (with its PDF) or
     failed (with the error); when done, one BadgePrint row per badge and an
-    ActivityLog entry `badges.printed`. A job that is not queued (already
-    taken by another worker, or finished) is returned unchanged.
+    ActivityLog entry `badges.printed`; when failed, `badges.print_failed`.
+    A job that is not queued (already taken by another worker, or finished)
+    is returned unchanged.
     """
-    claimed = BadgePrintJob.objects.filter(
-        pk=job_id, status=BadgePrintJobStatus.QUEUED
-    ).update(status=BadgePrintJobStatus.RUNNING, started_at=timezone.now(), done=0)
-    job = BadgePrintJob.objects.select_related("event", "requested_by").get(pk=job_id)
-    if not claimed:
-        return job
-    try:
-        attendees = _job_attendees(job)
+    # The badges recorded as printed are exactly those rendered.
+    rendered: list[Attendee] = []
 
-        def progress(count: int) -> None:
-            BadgePrintJob.objects.filter(pk=job.pk).update(done=count)
-
+    def render(job: BadgePrintJob, progress: jobs.Progress) -> jobs.JobOutput:
+        rendered.extend(_job_attendees(job))
         pdf = render_badges(
-            attendees,
+            rendered,
             layout=job.layout,
             back_side=back_side_from_json(job.back_side)
             if job.with_back_side
             else None,
             progress=progress,
         )
-        with transaction.atomic():
-            job.pdf.save(
-                f"badges-{job.event.slug}-{job.pk}-{secrets.token_urlsafe(12)}.pdf",
-                ContentFile(pdf),
-                save=False,
+        job.total = job.done = len(rendered)
+        return jobs.JobOutput(
+            f"badges-{job.event.slug}-{job.pk}-{secrets.token_urlsafe(12)}.pdf", pdf
+        )
+
+    def record_prints(job: BadgePrintJob) -> None:
+        BadgePrint.objects.bulk_create(
+            BadgePrint(
+                attendee=attendee,
+                job=job,
+                printed_by=job.requested_by,
+                layout=job.layout,
             )
-            job.status = BadgePrintJobStatus.DONE
-            job.total = job.done = len(attendees)
-            job.finished_at = timezone.now()
-            job.save(update_fields=["pdf", "status", "total", "done", "finished_at"])
-            BadgePrint.objects.bulk_create(
-                BadgePrint(
-                    attendee=attendee,
-                    job=job,
-                    printed_by=job.requested_by,
-                    layout=job.layout,
-                )
-                for attendee in attendees
-            )
-            log_activity(
-                job,
-                action="badges.printed",
-                actor=job.requested_by,
-                event=job.event,
-                data={"layout": job.layout, "count": len(attendees)},
-            )
-    except Exception as error:
-        logger.exception("Badge print job %s failed", job.pk)
-        job.status = BadgePrintJobStatus.FAILED
-        job.error = f"{type(error).__name__}: {error}"[:2000]
-        job.finished_at = timezone.now()
-        job.save(update_fields=["status", "error", "finished_at"])
+            for attendee in rendered
+        )
+        log_activity(
+            job,
+            action="badges.printed",
+            actor=job.requested_by,
+            event=job.event,
+            data={"layout": job.layout, "count": len(rendered)},
+        )
+
+    def log_failure(job: BadgePrintJob) -> None:
         log_activity(
             job,
             action="badges.print_failed",
@@ -805,7 +789,16 @@ def run_badge_print_job(job_id: int) -> BadgePrintJob:
             event=job.event,
             data={"error": job.error},
         )
-    return job
+
+    return jobs.run_job(
+        BadgePrintJob,
+        job_id,
+        work=render,
+        on_done=record_prints,
+        on_failed=log_failure,
+        error_text=lambda error: f"{type(error).__name__}: {error}",
+        select_related=("event", "requested_by"),
+    )
 
 
 def badge_refusal(attendee: Attendee) -> str | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -30,6 +30,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
 from registration.downloads import stored_file_download, streamed_download
+from registration.jobs.admin import JobPageMixin, JobStatusView
 from registration.models import (
     LIVE_ORDER_STATUSES,
     Event,
@@ -194,6 +195,10 @@ class ExportView(WagtailAdminTemplateMixin, FormView):
 class OwnJobMixin:
     """A job is seen and downloaded only by whoever asked for it."""
 
+    status_url_name = "exports:status"
+    file_url_name = "exports:file"
+    file_key = "file_url"
+
     @cached_property
     def job(self) -> ExportJob:
         job = get_object_or_404(
@@ -207,22 +212,7 @@ class OwnJobMixin:
         return job
 
 
-def job_status(job: ExportJob) -> dict:
-    """What the progress bar needs, as JSON-ready values."""
-    return {
-        "status": job.status,
-        "label": str(job.get_status_display()),
-        "done": job.done,
-        "total": job.total,
-        "progress": 100 if job.status == ExportJobStatus.DONE else job.progress,
-        "file_url": reverse("exports:file", args=[job.pk])
-        if job.status == ExportJobStatus.DONE and job.file
-        else "",
-        "error": job.error,
-    }
-
-
-class ExportJobView(OwnJobMixin, WagtailAdminTemplateMixin, TemplateView):
+class ExportJobView(OwnJobMixin, JobPageMixin, WagtailAdminTemplateMixin, TemplateView):
     template_name = "registration/staff/admin/exports/job.html"
     page_title = gettext_lazy("Export job")
     header_icon = "download"
@@ -239,21 +229,13 @@ class ExportJobView(OwnJobMixin, WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        job = self.job
-        labels = dict(exports.allowed_columns(job.kind, self.request.user))
-        context.update(
-            job=job,
-            status=job_status(job),
-            column_labels=[labels.get(name, name) for name in job.columns],
-        )
+        labels = dict(exports.allowed_columns(self.job.kind, self.request.user))
+        context["column_labels"] = [labels.get(name, name) for name in self.job.columns]
         return context
 
 
-class ExportJobStatusView(OwnJobMixin, View):
-    def get(self, request, pk):
-        response = JsonResponse(job_status(self.job))
-        response["Cache-Control"] = "no-store"
-        return response
+class ExportJobStatusView(OwnJobMixin, JobStatusView):
+    """The job's progress, polled every second by the job page."""
 
 
 class ExportJobFileView(OwnJobMixin, View):

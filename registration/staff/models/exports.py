@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from registration.catalogue.models import Event
+from registration.jobs.models import BackgroundJob
 
 
 class ExportKind(models.TextChoices):
@@ -24,7 +25,7 @@ class ExportJobStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class ExportJob(models.Model):
+class ExportJob(BackgroundJob):
     """One XLSX export asked for in the admin; a background task writes the file."""
 
     kind = models.CharField(_("what"), max_length=12, choices=ExportKind.choices)
@@ -56,10 +57,9 @@ class ExportJob(models.Model):
     total = models.PositiveIntegerField(_("rows"), default=0)
     done = models.PositiveIntegerField(_("rows written"), default=0)
     file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True)
-    error = models.TextField(_("error"), blank=True)
-    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # error, created_at, started_at, finished_at: from BackgroundJob.
+
+    output_field = "file"
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -68,12 +68,3 @@ class ExportJob(models.Model):
 
     def __str__(self):
         return f"{self.event} · {self.kind} · {self.total}"
-
-    @property
-    def progress(self) -> int:
-        """Percent written, for the progress bar."""
-        return min(100, round(100 * self.done / self.total)) if self.total else 0
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in {ExportJobStatus.DONE, ExportJobStatus.FAILED}

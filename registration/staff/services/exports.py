@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from functools import partial
 from itertools import chain
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
@@ -30,6 +29,7 @@ from registration import spreadsheets
 from registration.audit.services import log_activity
 from registration.errors import RegistrationError
 from registration.jobs import queue
+from registration.jobs import services as jobs
 from registration.models import (
     LIVE_ORDER_STATUSES,
     Attendee,
@@ -228,41 +228,36 @@ def run_export_job(job_id: int) -> ExportJob:
     Side effects: queued → running → done (with the file) or failed (with the
     error); ActivityLog `export.built`. A job not queued is returned unchanged.
     """
-    claimed = ExportJob.objects.filter(pk=job_id, status=ExportJobStatus.QUEUED).update(
-        status=ExportJobStatus.RUNNING, started_at=timezone.now(), done=0
+    return jobs.run_job(
+        ExportJob,
+        job_id,
+        work=_build_xlsx,
+        on_done=_log_export_built,
+        select_related=("event", "requested_by"),
     )
-    job = ExportJob.objects.select_related("event", "requested_by").get(pk=job_id)
-    if not claimed:
-        return job
-    try:
-        columns = check_columns(job.kind, job.columns, user=job.requested_by)
-        content = _write_xlsx(job, columns)
-        with transaction.atomic():
-            job.file.save(
-                f"{job.kind}-{job.event.slug}-{job.pk}-{secrets.token_urlsafe(12)}.xlsx",
-                ContentFile(content),
-                save=False,
-            )
-            job.status = ExportJobStatus.DONE
-            job.finished_at = timezone.now()
-            job.save(update_fields=["file", "status", "done", "total", "finished_at"])
-            log_activity(
-                job,
-                action="export.built",
-                actor=job.requested_by,
-                event=job.event,
-                data={"kind": job.kind, "rows": job.done},
-            )
-    except Exception as error:
-        logger.exception("Export job %s failed", job.pk)
-        job.status = ExportJobStatus.FAILED
-        job.error = str(error)[:2000] or type(error).__name__
-        job.finished_at = timezone.now()
-        job.save(update_fields=["status", "error", "finished_at"])
-    return job
 
 
-def _write_xlsx(job: ExportJob, columns: list[str]) -> bytes:
+def _build_xlsx(job: ExportJob, progress: jobs.Progress) -> jobs.JobOutput:
+    # The requester's permissions are checked again: they may have lost some.
+    columns = check_columns(job.kind, job.columns, user=job.requested_by)
+    content = _write_xlsx(job, columns, progress)
+    return jobs.JobOutput(
+        f"{job.kind}-{job.event.slug}-{job.pk}-{secrets.token_urlsafe(12)}.xlsx",
+        content,
+    )
+
+
+def _log_export_built(job: ExportJob) -> None:
+    log_activity(
+        job,
+        action="export.built",
+        actor=job.requested_by,
+        event=job.event,
+        data={"kind": job.kind, "rows": job.done},
+    )
+
+
+def _write_xlsx(job: ExportJob, columns: list[str], progress: jobs.Progress) -> bytes:
     # openpyxl's write-only mode streams rows to a temporary file: 10,000 rows
     # need neither much memory nor the whole sheet in cells.
     from openpyxl import Workbook
@@ -273,14 +268,14 @@ def _write_xlsx(job: ExportJob, columns: list[str]) -> bytes:
     queryset = export_queryset(
         job.kind, job.event, ExportFilters.from_json(job.filters)
     )
-    job.total = queryset.count()
-    ExportJob.objects.filter(pk=job.pk).update(total=job.total)
+    # Counted again: orders may have changed since the job was asked for.
+    progress(0, total=queryset.count())
     done = 0
     for row in iter_rows(job.kind, queryset, columns):
         sheet.append(spreadsheets.xlsx_row(row))
         done += 1
         if done % PROGRESS_EVERY == 0:
-            ExportJob.objects.filter(pk=job.pk).update(done=done)
+            progress(done)
     job.done = done
     buffer = io.BytesIO()
     workbook.save(buffer)

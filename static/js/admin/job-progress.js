@@ -1,7 +1,7 @@
 // Follows a background job (a badge print job, an XLSX export): polls its JSON status
 // every second, moves the progress bar, and shows the download link (or the error)
-// when it ends. The page marks its parts with data-job-* attributes and names the
-// class that hides them in data-hidden-class.
+// when it ends. The page (templates/registration/jobs/admin/job.html) marks its parts
+// with data-job-* attributes and names the class that hides them in data-hidden-class.
 (function () {
   "use strict";
 
@@ -18,7 +18,7 @@
     var link = root.querySelector("[data-job-link]");
     var error = root.querySelector("[data-job-error]");
     var lost = root.querySelector("[data-job-lost]");
-    var hidden = root.getAttribute("data-hidden-class") || "data--hidden";
+    var hidden = root.getAttribute("data-hidden-class") || "job-progress--hidden";
     var failures = 0;
 
     function show(status) {
