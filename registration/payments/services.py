@@ -65,6 +65,7 @@ from registration.money import (
     to_minor_units,
 )
 from registration.orders.services import (
+    action_refusal,
     can_buyer_cancel,
     cancel_order,
     is_lock_timeout,
@@ -1552,10 +1553,8 @@ def mark_paid_by_transfer(
     with transaction.atomic():
         _limit_lock_wait()
         order = Order.objects.select_related("event").get(pk=order.pk)
-        if order.status not in {OrderStatus.PENDING, OrderStatus.EXPIRED}:
-            raise PaymentError(
-                _("Only unpaid orders can be marked paid."), code="not_payable"
-            )
+        if refusal := action_refusal(order, "mark_paid"):
+            raise PaymentError(refusal.message, code=refusal.code)
         if amount is not None and round_money(amount, order.currency) != order.total:
             raise PaymentError(
                 _("The order's total is %(total)s.")
