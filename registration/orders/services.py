@@ -300,36 +300,8 @@ def _validate(
     if event.registration_closes_at and now >= event.registration_closes_at:
         raise OrderError(_("Registration is closed."), code="registration_closed")
 
-    if not buyer.name.strip():
-        errors.append(
-            OrderError(_("Enter your name."), code="required", field="buyer.name")
-        )
-    errors += column_errors(
-        OrderError,
-        Order,
-        _texts(buyer, BUYER_COLUMNS),
-        columns=BUYER_COLUMNS,
-        prefix="buyer.",
-    )
-    if error := _email_error(buyer.email.strip(), path="buyer.email", required=True):
-        errors.append(error)
+    _add_buyer_errors(buyer, payment_method=payment_method, errors=errors)
     languages = {code for code, _name in settings.LANGUAGES}
-    if buyer.language not in languages:
-        errors.append(
-            OrderError(
-                _("Choose a language offered."),
-                code="invalid_choice",
-                field="buyer.language",
-            )
-        )
-    if payment_method not in PaymentMethod.values:
-        errors.append(
-            OrderError(
-                _("Choose card, invoice or free."),
-                code="invalid_choice",
-                field="payment_method",
-            )
-        )
 
     voucher = member = offer = None
     if voucher_code:
@@ -456,100 +428,15 @@ def _validate(
                 )
             )
 
-        chosen_extras = []
-        seen = set()
-        for extra_value in data.extras:
-            extra = extras.get(_pk(extra_value))
-            if extra is None or extra.pk in seen:
-                errors.append(
-                    OrderError(
-                        _("Choose each extra of this event at most once."),
-                        code="invalid_choice",
-                        field=f"{path}.extras",
-                    )
-                )
-                continue
-            seen.add(extra.pk)
-            if window := pricing.sale_window_error(extra, event=event, now=now):
-                errors.append(
-                    OrderError(
-                        _("%(extra)s is not on sale now.") % {"extra": extra.name},
-                        code=window,
-                        field=f"{path}.extras",
-                    )
-                )
-            chosen_extras.append(extra)
-
-        answers: dict[Question, str] = {}
-        given = {str(k): v for k, v in (data.answers or {}).items()}
-        asked = set()
-        for question in questions:
-            scope = {tt.pk for tt in question.ticket_types.all()}
-            if scope and ticket_type.pk not in scope:
-                continue
-            asked.add(str(question.pk))
-            value, error = _check_answer(
-                question,
-                given.get(str(question.pk)),
-                path=f"{path}.answers.{question.pk}",
-            )
-            if error:
-                errors.append(error)
-            elif value != "":
-                answers[question] = value
-        for key in given.keys() - asked:
-            errors.append(
-                OrderError(
-                    _("This question is not asked for this ticket type."),
-                    code="unknown_question",
-                    field=f"{path}.answers.{key}",
-                )
-            )
-
-        youth_data = None
-        if ticket_type.is_youth or ticket_type.requires_guardian_consent:
-            youth_data = data.youth or YouthData()
-            born = parse_date_safe(youth_data.date_of_birth)
-            if born is None:
-                errors.append(
-                    OrderError(
-                        _("Enter the date of birth as YYYY-MM-DD."),
-                        code="required" if not youth_data.date_of_birth else "invalid",
-                        field=f"{path}.youth.date_of_birth",
-                    )
-                )
-            else:
-                youth_data.date_of_birth = born
-                if error := check_age(
-                    ticket_type,
-                    born=born,
-                    event=event,
-                    field=f"{path}.youth.date_of_birth",
-                ):
-                    errors.append(error)
-            if ticket_type.requires_guardian_consent:
-                if not youth_data.guardian_name.strip():
-                    errors.append(
-                        OrderError(
-                            _("Enter the guardian's name."),
-                            code="required",
-                            field=f"{path}.youth.guardian_name",
-                        )
-                    )
-                if error := _email_error(
-                    youth_data.guardian_email.strip(),
-                    path=f"{path}.youth.guardian_email",
-                    required=True,
-                ):
-                    errors.append(error)
-                if not youth_data.guardian_phone.strip():
-                    errors.append(
-                        OrderError(
-                            _("Enter the guardian's phone number."),
-                            code="required",
-                            field=f"{path}.youth.guardian_phone",
-                        )
-                    )
+        chosen_extras = _chosen_extras(
+            data, extras, event=event, now=now, path=path, errors=errors
+        )
+        answers = _attendee_answers(
+            data, ticket_type, questions, path=path, errors=errors
+        )
+        youth_data = _youth_details(
+            data, ticket_type, event=event, path=path, errors=errors
+        )
         resolved.append((ticket_type, chosen_extras))
         all_answers.append(answers)
         youth.append(youth_data)
@@ -630,6 +517,175 @@ def _validate(
         member=member,
         offer=offer,
     )
+
+
+def _add_buyer_errors(
+    buyer: BuyerData, *, payment_method: str, errors: list[OrderError]
+) -> None:
+    """The buyer's name, texts, e-mail and language, and the payment method."""
+    if not buyer.name.strip():
+        errors.append(
+            OrderError(_("Enter your name."), code="required", field="buyer.name")
+        )
+    errors += column_errors(
+        OrderError,
+        Order,
+        _texts(buyer, BUYER_COLUMNS),
+        columns=BUYER_COLUMNS,
+        prefix="buyer.",
+    )
+    if error := _email_error(buyer.email.strip(), path="buyer.email", required=True):
+        errors.append(error)
+    languages = {code for code, _name in settings.LANGUAGES}
+    if buyer.language not in languages:
+        errors.append(
+            OrderError(
+                _("Choose a language offered."),
+                code="invalid_choice",
+                field="buyer.language",
+            )
+        )
+    if payment_method not in PaymentMethod.values:
+        errors.append(
+            OrderError(
+                _("Choose card, invoice or free."),
+                code="invalid_choice",
+                field="payment_method",
+            )
+        )
+
+
+def _chosen_extras(
+    data: AttendeeData,
+    extras: dict[int, Extra],
+    *,
+    event: Event,
+    now: datetime,
+    path: str,
+    errors: list[OrderError],
+) -> list[Extra]:
+    """The extras an attendee chose, each once and on sale; adds to `errors`."""
+    chosen_extras = []
+    seen = set()
+    for extra_value in data.extras:
+        extra = extras.get(_pk(extra_value))
+        if extra is None or extra.pk in seen:
+            errors.append(
+                OrderError(
+                    _("Choose each extra of this event at most once."),
+                    code="invalid_choice",
+                    field=f"{path}.extras",
+                )
+            )
+            continue
+        seen.add(extra.pk)
+        if window := pricing.sale_window_error(extra, event=event, now=now):
+            errors.append(
+                OrderError(
+                    _("%(extra)s is not on sale now.") % {"extra": extra.name},
+                    code=window,
+                    field=f"{path}.extras",
+                )
+            )
+        chosen_extras.append(extra)
+
+    return chosen_extras
+
+
+def _attendee_answers(
+    data: AttendeeData,
+    ticket_type: TicketType,
+    questions: list[Question],
+    *,
+    path: str,
+    errors: list[OrderError],
+) -> dict[Question, str]:
+    """The answers to the questions asked for this ticket type; adds to `errors`
+    one per bad answer and one per answer to a question not asked."""
+    answers: dict[Question, str] = {}
+    given = {str(k): v for k, v in (data.answers or {}).items()}
+    asked = set()
+    for question in questions:
+        scope = {tt.pk for tt in question.ticket_types.all()}
+        if scope and ticket_type.pk not in scope:
+            continue
+        asked.add(str(question.pk))
+        value, error = _check_answer(
+            question,
+            given.get(str(question.pk)),
+            path=f"{path}.answers.{question.pk}",
+        )
+        if error:
+            errors.append(error)
+        elif value != "":
+            answers[question] = value
+    for key in given.keys() - asked:
+        errors.append(
+            OrderError(
+                _("This question is not asked for this ticket type."),
+                code="unknown_question",
+                field=f"{path}.answers.{key}",
+            )
+        )
+
+    return answers
+
+
+def _youth_details(
+    data: AttendeeData,
+    ticket_type: TicketType,
+    *,
+    event: Event,
+    path: str,
+    errors: list[OrderError],
+) -> YouthData | None:
+    """A youth ticket's date of birth (in the age range) and, when consent is
+    needed, the guardian's contact; None for other tickets. Adds to `errors`."""
+    youth_data = None
+    if ticket_type.is_youth or ticket_type.requires_guardian_consent:
+        youth_data = data.youth or YouthData()
+        born = parse_date_safe(youth_data.date_of_birth)
+        if born is None:
+            errors.append(
+                OrderError(
+                    _("Enter the date of birth as YYYY-MM-DD."),
+                    code="required" if not youth_data.date_of_birth else "invalid",
+                    field=f"{path}.youth.date_of_birth",
+                )
+            )
+        else:
+            youth_data.date_of_birth = born
+            if error := check_age(
+                ticket_type,
+                born=born,
+                event=event,
+                field=f"{path}.youth.date_of_birth",
+            ):
+                errors.append(error)
+        if ticket_type.requires_guardian_consent:
+            if not youth_data.guardian_name.strip():
+                errors.append(
+                    OrderError(
+                        _("Enter the guardian's name."),
+                        code="required",
+                        field=f"{path}.youth.guardian_name",
+                    )
+                )
+            if error := _email_error(
+                youth_data.guardian_email.strip(),
+                path=f"{path}.youth.guardian_email",
+                required=True,
+            ):
+                errors.append(error)
+            if not youth_data.guardian_phone.strip():
+                errors.append(
+                    OrderError(
+                        _("Enter the guardian's phone number."),
+                        code="required",
+                        field=f"{path}.youth.guardian_phone",
+                    )
+                )
+    return youth_data
 
 
 def _dedupe(errors: list[OrderError]) -> list[OrderError]:
