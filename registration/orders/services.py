@@ -301,36 +301,8 @@ def _validate(
     if event.registration_closes_at and now >= event.registration_closes_at:
         raise OrderError(_("Registration is closed."), code="registration_closed")
 
-    if not buyer.name.strip():
-        errors.append(
-            OrderError(_("Enter your name."), code="required", field="buyer.name")
-        )
-    errors += column_errors(
-        OrderError,
-        Order,
-        _texts(buyer, BUYER_COLUMNS),
-        columns=BUYER_COLUMNS,
-        prefix="buyer.",
-    )
-    if error := _email_error(buyer.email.strip(), path="buyer.email", required=True):
-        errors.append(error)
+    _add_buyer_errors(buyer, payment_method=payment_method, errors=errors)
     languages = {code for code, _name in settings.LANGUAGES}
-    if buyer.language not in languages:
-        errors.append(
-            OrderError(
-                _("Choose a language offered."),
-                code="invalid_choice",
-                field="buyer.language",
-            )
-        )
-    if payment_method not in PaymentMethod.values:
-        errors.append(
-            OrderError(
-                _("Choose card, invoice or free."),
-                code="invalid_choice",
-                field="payment_method",
-            )
-        )
 
     voucher = member = offer = None
     if voucher_code:
@@ -457,100 +429,15 @@ def _validate(
                 )
             )
 
-        chosen_extras = []
-        seen = set()
-        for extra_value in data.extras:
-            extra = extras.get(_pk(extra_value))
-            if extra is None or extra.pk in seen:
-                errors.append(
-                    OrderError(
-                        _("Choose each extra of this event at most once."),
-                        code="invalid_choice",
-                        field=f"{path}.extras",
-                    )
-                )
-                continue
-            seen.add(extra.pk)
-            if window := pricing.sale_window_error(extra, event=event, now=now):
-                errors.append(
-                    OrderError(
-                        _("%(extra)s is not on sale now.") % {"extra": extra.name},
-                        code=window,
-                        field=f"{path}.extras",
-                    )
-                )
-            chosen_extras.append(extra)
-
-        answers: dict[Question, str] = {}
-        given = {str(k): v for k, v in (data.answers or {}).items()}
-        asked = set()
-        for question in questions:
-            scope = {tt.pk for tt in question.ticket_types.all()}
-            if scope and ticket_type.pk not in scope:
-                continue
-            asked.add(str(question.pk))
-            value, error = _check_answer(
-                question,
-                given.get(str(question.pk)),
-                path=f"{path}.answers.{question.pk}",
-            )
-            if error:
-                errors.append(error)
-            elif value != "":
-                answers[question] = value
-        for key in given.keys() - asked:
-            errors.append(
-                OrderError(
-                    _("This question is not asked for this ticket type."),
-                    code="unknown_question",
-                    field=f"{path}.answers.{key}",
-                )
-            )
-
-        youth_data = None
-        if ticket_type.is_youth or ticket_type.requires_guardian_consent:
-            youth_data = data.youth or YouthData()
-            born = parse_date_safe(youth_data.date_of_birth)
-            if born is None:
-                errors.append(
-                    OrderError(
-                        _("Enter the date of birth as YYYY-MM-DD."),
-                        code="required" if not youth_data.date_of_birth else "invalid",
-                        field=f"{path}.youth.date_of_birth",
-                    )
-                )
-            else:
-                youth_data.date_of_birth = born
-                if error := check_age(
-                    ticket_type,
-                    born=born,
-                    event=event,
-                    field=f"{path}.youth.date_of_birth",
-                ):
-                    errors.append(error)
-            if ticket_type.requires_guardian_consent:
-                if not youth_data.guardian_name.strip():
-                    errors.append(
-                        OrderError(
-                            _("Enter the guardian's name."),
-                            code="required",
-                            field=f"{path}.youth.guardian_name",
-                        )
-                    )
-                if error := _email_error(
-                    youth_data.guardian_email.strip(),
-                    path=f"{path}.youth.guardian_email",
-                    required=True,
-                ):
-                    errors.append(error)
-                if not youth_data.guardian_phone.strip():
-                    errors.append(
-                        OrderError(
-                            _("Enter the guardian's phone number."),
-                            code="required",
-                            field=f"{path}.youth.guardian_phone",
-                        )
-                    )
+        chosen_extras = _chosen_extras(
+            data, extras, event=event, now=now, path=path, errors=errors
+        )
+        answers = _attendee_answers(
+            data, ticket_type, questions, path=path, errors=errors
+        )
+        youth_data = _youth_details(
+            data, ticket_type, event=event, path=path, errors=errors
+        )
         resolved.append((ticket_type, chosen_extras))
         all_answers.append(answers)
         youth.append(youth_data)
@@ -631,6 +518,175 @@ def _validate(
         member=member,
         offer=offer,
     )
+
+
+def _add_buyer_errors(
+    buyer: BuyerData, *, payment_method: str, errors: list[OrderError]
+) -> None:
+    """The buyer's name, texts, e-mail and language, and the payment method."""
+    if not buyer.name.strip():
+        errors.append(
+            OrderError(_("Enter your name."), code="required", field="buyer.name")
+        )
+    errors += column_errors(
+        OrderError,
+        Order,
+        _texts(buyer, BUYER_COLUMNS),
+        columns=BUYER_COLUMNS,
+        prefix="buyer.",
+    )
+    if error := _email_error(buyer.email.strip(), path="buyer.email", required=True):
+        errors.append(error)
+    languages = {code for code, _name in settings.LANGUAGES}
+    if buyer.language not in languages:
+        errors.append(
+            OrderError(
+                _("Choose a language offered."),
+                code="invalid_choice",
+                field="buyer.language",
+            )
+        )
+    if payment_method not in PaymentMethod.values:
+        errors.append(
+            OrderError(
+                _("Choose card, invoice or free."),
+                code="invalid_choice",
+                field="payment_method",
+            )
+        )
+
+
+def _chosen_extras(
+    data: AttendeeData,
+    extras: dict[int, Extra],
+    *,
+    event: Event,
+    now: datetime,
+    path: str,
+    errors: list[OrderError],
+) -> list[Extra]:
+    """The extras an attendee chose, each once and on sale; adds to `errors`."""
+    chosen_extras = []
+    seen = set()
+    for extra_value in data.extras:
+        extra = extras.get(_pk(extra_value))
+        if extra is None or extra.pk in seen:
+            errors.append(
+                OrderError(
+                    _("Choose each extra of this event at most once."),
+                    code="invalid_choice",
+                    field=f"{path}.extras",
+                )
+            )
+            continue
+        seen.add(extra.pk)
+        if window := pricing.sale_window_error(extra, event=event, now=now):
+            errors.append(
+                OrderError(
+                    _("%(extra)s is not on sale now.") % {"extra": extra.name},
+                    code=window,
+                    field=f"{path}.extras",
+                )
+            )
+        chosen_extras.append(extra)
+
+    return chosen_extras
+
+
+def _attendee_answers(
+    data: AttendeeData,
+    ticket_type: TicketType,
+    questions: list[Question],
+    *,
+    path: str,
+    errors: list[OrderError],
+) -> dict[Question, str]:
+    """The answers to the questions asked for this ticket type; adds to `errors`
+    one per bad answer and one per answer to a question not asked."""
+    answers: dict[Question, str] = {}
+    given = {str(k): v for k, v in (data.answers or {}).items()}
+    asked = set()
+    for question in questions:
+        scope = {tt.pk for tt in question.ticket_types.all()}
+        if scope and ticket_type.pk not in scope:
+            continue
+        asked.add(str(question.pk))
+        value, error = _check_answer(
+            question,
+            given.get(str(question.pk)),
+            path=f"{path}.answers.{question.pk}",
+        )
+        if error:
+            errors.append(error)
+        elif value != "":
+            answers[question] = value
+    for key in given.keys() - asked:
+        errors.append(
+            OrderError(
+                _("This question is not asked for this ticket type."),
+                code="unknown_question",
+                field=f"{path}.answers.{key}",
+            )
+        )
+
+    return answers
+
+
+def _youth_details(
+    data: AttendeeData,
+    ticket_type: TicketType,
+    *,
+    event: Event,
+    path: str,
+    errors: list[OrderError],
+) -> YouthData | None:
+    """A youth ticket's date of birth (in the age range) and, when consent is
+    needed, the guardian's contact; None for other tickets. Adds to `errors`."""
+    youth_data = None
+    if ticket_type.is_youth or ticket_type.requires_guardian_consent:
+        youth_data = data.youth or YouthData()
+        born = parse_date_safe(youth_data.date_of_birth)
+        if born is None:
+            errors.append(
+                OrderError(
+                    _("Enter the date of birth as YYYY-MM-DD."),
+                    code="required" if not youth_data.date_of_birth else "invalid",
+                    field=f"{path}.youth.date_of_birth",
+                )
+            )
+        else:
+            youth_data.date_of_birth = born
+            if error := check_age(
+                ticket_type,
+                born=born,
+                event=event,
+                field=f"{path}.youth.date_of_birth",
+            ):
+                errors.append(error)
+        if ticket_type.requires_guardian_consent:
+            if not youth_data.guardian_name.strip():
+                errors.append(
+                    OrderError(
+                        _("Enter the guardian's name."),
+                        code="required",
+                        field=f"{path}.youth.guardian_name",
+                    )
+                )
+            if error := _email_error(
+                youth_data.guardian_email.strip(),
+                path=f"{path}.youth.guardian_email",
+                required=True,
+            ):
+                errors.append(error)
+            if not youth_data.guardian_phone.strip():
+                errors.append(
+                    OrderError(
+                        _("Enter the guardian's phone number."),
+                        code="required",
+                        field=f"{path}.youth.guardian_phone",
+                    )
+                )
+    return youth_data
 
 
 def _dedupe(errors: list[OrderError]) -> list[OrderError]:
@@ -1058,10 +1114,9 @@ def transition_order(
         locked = Order.objects.select_for_update().get(pk=order.pk)
         old = locked.status
         if to not in ORDER_TRANSITIONS.get(old, set()):
+            refusal = transition_refusal(locked, to=to)
             raise InvalidTransition(
-                _("An order that is %(old)s cannot become %(new)s.")
-                % {"old": locked.get_status_display(), "new": OrderStatus(to).label},
-                field="status",
+                refusal.message, code=refusal.code, field=refusal.field
             )
         locked.status = to
         fields = ["status", "updated_at"]
@@ -1143,8 +1198,8 @@ def approve_order(order: Order, *, by, now: datetime | None = None) -> Order:
     its seats for the event's payment term. Raises SoldOut when the places are gone.
     """
     now = now or timezone.now()
-    if order.status != OrderStatus.AWAITING_APPROVAL:
-        raise InvalidTransition(_("Only orders awaiting approval can be approved."))
+    if refusal := action_refusal(order, "approve"):
+        raise InvalidTransition(refusal.message, code=refusal.code)
     if order.total == 0:
         return _with_capacity(
             order,
@@ -1168,8 +1223,8 @@ def approve_order(order: Order, *, by, now: datetime | None = None) -> Order:
 
 def decline_order(order: Order, *, by, reason: str = "") -> Order:
     """Staff decline an application; the buyer is told, with the reason."""
-    if order.status != OrderStatus.AWAITING_APPROVAL:
-        raise InvalidTransition(_("Only orders awaiting approval can be declined."))
+    if refusal := action_refusal(order, "decline"):
+        raise InvalidTransition(refusal.message, code=refusal.code)
     return transition_order(
         order, to=OrderStatus.CANCELED, by=by, reason=reason or "declined"
     )
@@ -1196,16 +1251,120 @@ def admitted_orders_q(prefix: str = "order__") -> Q:
     )
 
 
+# --- What staff may do to an order now ---------------------------------------------
+
+
+def _may_become(to: str) -> frozenset[str]:
+    """The statuses ORDER_TRANSITIONS lets an order leave for `to`."""
+    return frozenset(old for old, moves in ORDER_TRANSITIONS.items() if to in moves)
+
+
+# The staff actions on one order, in the order the admin offers them, and the
+# statuses each applies to. Moves of status follow ORDER_TRANSITIONS: an
+# awaiting-approval order with nothing to pay becomes paid by approval, not by
+# a recorded payment. The tickets' block is a flag beside the status
+# (`action_refusal`). Who may act is staff/access.py's business, not this.
+STAFF_ACTION_STATUSES: dict[str, frozenset[str]] = {
+    "approve": frozenset({OrderStatus.AWAITING_APPROVAL}),
+    "decline": frozenset({OrderStatus.AWAITING_APPROVAL}),
+    "admit_before_payment": frozenset(ADMITTABLE_UNPAID),
+    "extend_hold": frozenset({OrderStatus.PENDING}),
+    "resend": frozenset(LIVE_ORDER_STATUSES),
+    "unblock_tickets": frozenset(OrderStatus.values),
+    "block_tickets": frozenset(OrderStatus.values) - {OrderStatus.CANCELED},
+    "cancel": _may_become(OrderStatus.CANCELED),
+    "mark_paid": _may_become(OrderStatus.PAID) - {OrderStatus.AWAITING_APPROVAL},
+    "edit_attendee": frozenset(LIVE_ORDER_STATUSES),
+}
+STAFF_ACTIONS = tuple(STAFF_ACTION_STATUSES)
+
+
+@dataclass(frozen=True)
+class ActionRefusal:
+    """Why a staff action does not apply to an order now, as its service says it."""
+
+    message: str
+    code: str
+    field: str | None = None
+
+
+def transition_refusal(order: Order, *, to: str) -> ActionRefusal:
+    """The refusal of a move ORDER_TRANSITIONS does not allow."""
+    return ActionRefusal(
+        _("An order that is %(old)s cannot become %(new)s.")
+        % {"old": OrderStatus(order.status).label, "new": OrderStatus(to).label},
+        code="invalid_transition",
+        field="status",
+    )
+
+
+def action_refusal(order: Order, action: str) -> ActionRefusal | None:
+    """Why staff may not take `action` (one of STAFF_ACTIONS) on `order` now;
+    None when they may.
+
+    The one place that decides it: the services raise this refusal (each as
+    its own error type), the action screens show its message, and the order
+    list and page offer only the actions it allows.
+    """
+    if action == "block_tickets" and order.tickets_blocked:
+        return ActionRefusal(
+            _("The tickets of this order are blocked already."), code="unchanged"
+        )
+    if action == "unblock_tickets" and not order.tickets_blocked:
+        return ActionRefusal(
+            _("The tickets of this order are not blocked."), code="unchanged"
+        )
+    if order.status in STAFF_ACTION_STATUSES[action]:
+        return None
+    if action == "cancel":
+        return transition_refusal(order, to=OrderStatus.CANCELED)
+    message, code = {
+        "approve": (
+            _("Only orders awaiting approval can be approved."),
+            "invalid_transition",
+        ),
+        "decline": (
+            _("Only orders awaiting approval can be declined."),
+            "invalid_transition",
+        ),
+        "admit_before_payment": (
+            _("Only an unpaid order can be admitted before payment."),
+            "invalid_status",
+        ),
+        "extend_hold": (
+            _("Only an order pending payment has a hold to extend."),
+            "invalid_status",
+        ),
+        "resend": (
+            _("A canceled or expired order has no e-mails to send again."),
+            "nothing_to_resend",
+        ),
+        "block_tickets": (
+            _("A canceled order's tickets are refused at the door already."),
+            "invalid_status",
+        ),
+        "mark_paid": (_("Only unpaid orders can be marked paid."), "not_payable"),
+        "edit_attendee": (
+            _("This order is canceled or expired; its attendees cannot change."),
+            "edit_closed",
+        ),
+    }[action]
+    return ActionRefusal(message, code=code)
+
+
+def allowed_actions(order: Order) -> list[str]:
+    """The staff actions that apply to `order` now, in STAFF_ACTIONS order."""
+    return [action for action in STAFF_ACTIONS if action_refusal(order, action) is None]
+
+
 def set_admit_before_payment(order: Order, *, allowed: bool, by) -> Order:
     """Let a trusted organisation's unpaid order get tickets, badges and entry.
 
-    Only unpaid, uncanceled orders can be allowed; the change is logged.
+    Only unpaid, uncanceled orders (ADMITTABLE_UNPAID) change, either way: for
+    any other the flag admits no one. The change is logged.
     """
-    if allowed and order.status not in ADMITTABLE_UNPAID:
-        raise OrderError(
-            _("Only an unpaid order can be admitted before payment."),
-            code="invalid_status",
-        )
+    if refusal := action_refusal(order, "admit_before_payment"):
+        raise OrderError(refusal.message, code=refusal.code)
     order.admit_before_payment = allowed
     order.save(update_fields=["admit_before_payment", "updated_at"])
     log_activity(
@@ -1224,7 +1383,8 @@ def set_tickets_blocked(order: Order, *, blocked: bool, by, reason: str = "") ->
     For a disputed payment or a fraud: every scan of the order's badges is
     refused with `blocked` (offline devices learn it at their next sync). The
     order's status and money stay as they are. Raises OrderError `required`
-    (blocking needs a reason) or `unchanged`; logged as `order.tickets_blocked`
+    (blocking needs a reason), `unchanged`, or `invalid_status` (a canceled
+    order's tickets are refused already); logged as `order.tickets_blocked`
     or `order.tickets_unblocked` with the reason.
     """
     reason = reason.strip()
@@ -1236,13 +1396,9 @@ def set_tickets_blocked(order: Order, *, blocked: bool, by, reason: str = "") ->
         )
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
-        if locked.tickets_blocked == blocked:
-            raise OrderError(
-                _("The tickets of this order are blocked already.")
-                if blocked
-                else _("The tickets of this order are not blocked."),
-                code="unchanged",
-            )
+        action = "block_tickets" if blocked else "unblock_tickets"
+        if refusal := action_refusal(locked, action):
+            raise OrderError(refusal.message, code=refusal.code)
         locked.tickets_blocked = blocked
         locked.save(update_fields=["tickets_blocked", "updated_at"])
         log_activity(
@@ -1314,6 +1470,8 @@ def cancel_order(
             _("This order can no longer be canceled online; please contact us."),
             code="cancellation_not_allowed",
         )
+    if refusal := action_refusal(order, "cancel"):
+        raise InvalidTransition(refusal.message, code=refusal.code, field=refusal.field)
     return transition_order(order, to=OrderStatus.CANCELED, by=by, reason=reason)
 
 
@@ -1458,18 +1616,12 @@ def update_attendee(
     naming each bad field. The ActivityLog entry lists the changed field names only.
     """
     order = attendee.order
-    allowed = (
-        order.status in LIVE_ORDER_STATUSES
-        if as_staff
-        else can_edit_attendees(order, now=now)
-    )
-    if not allowed:
+    if as_staff:
+        if refusal := action_refusal(order, "edit_attendee"):
+            raise OrderError(refusal.message, code=refusal.code)
+    elif not can_edit_attendees(order, now=now):
         raise OrderError(
-            _("This order is canceled or expired; its attendees cannot change.")
-            if as_staff
-            else _(
-                "Attendee details can no longer be changed online; please contact us."
-            ),
+            _("Attendee details can no longer be changed online; please contact us."),
             code="edit_closed",
         )
     values = {
@@ -1544,11 +1696,8 @@ def extend_order_hold(
     expiry warning becomes due again for the new date.
     """
     now = now or timezone.now()
-    if order.status != OrderStatus.PENDING:
-        raise OrderError(
-            _("Only an order pending payment has a hold to extend."),
-            code="invalid_status",
-        )
+    if refusal := action_refusal(order, "extend_hold"):
+        raise OrderError(refusal.message, code=refusal.code)
     if until <= now or (order.expires_at is not None and until <= order.expires_at):
         raise OrderError(
             _("Choose a moment later than the current hold and than now."),
@@ -1588,11 +1737,8 @@ def resend_order_emails(order: Order, *, by) -> list[str]:
     expired orders have nothing to resend (OrderError `nothing_to_resend`).
     Logged as `order.emails_resent` with the kinds and counts, never addresses.
     """
-    if order.status not in LIVE_ORDER_STATUSES:
-        raise OrderError(
-            _("A canceled or expired order has no e-mails to send again."),
-            code="nothing_to_resend",
-        )
+    if refusal := action_refusal(order, "resend"):
+        raise OrderError(refusal.message, code=refusal.code)
     attendees = list(
         order.attendees.select_related("ticket_type", "youth__consent").order_by("pk")
     )

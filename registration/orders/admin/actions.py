@@ -11,7 +11,7 @@ performed by a service that writes the ActivityLog.
   services/orders.set_tickets_blocked; the door then answers `blocked`.
 - Edit an attendee (`orders:edit_attendee`): services/orders.update_attendee.
 
-Approve, decline and admit-before-payment live in admin_orders.py; refunds
+Approve, decline and admit-before-payment live in orders.py; refunds
 reuse the Payments screen's refund page, reissuing a ticket the Attendees
 screen's page.
 """
@@ -52,6 +52,8 @@ class OrderActionView(WagtailAdminTemplateMixin, FormView):
     form_class = forms.Form
     submit_label = gettext_lazy("Confirm")
     submit_class = "button"
+    # The name in services/orders.STAFF_ACTIONS that says when the action applies.
+    action: str | None = None
 
     def has_permission(self, user) -> bool:
         raise NotImplementedError
@@ -61,8 +63,15 @@ class OrderActionView(WagtailAdminTemplateMixin, FormView):
         raise NotImplementedError
 
     def refusal(self) -> str:
-        """Why the action does not apply to this order now; empty when it does."""
-        return ""
+        """Why the action does not apply to this order now; empty when it does.
+
+        The orders service decides (`action_refusal`), so the page says what
+        its service would answer.
+        """
+        if self.action is None:
+            return ""
+        refusal = order_service.action_refusal(self.order, self.action)
+        return refusal.message if refusal else ""
 
     def dispatch(self, request, *args, **kwargs):
         if not self.has_permission(request.user):
@@ -140,19 +149,11 @@ class OrderActionView(WagtailAdminTemplateMixin, FormView):
 
 class ResendEmailsView(OrderActionView):
     page_title = gettext_lazy("Resend e-mails")
+    action = "resend"
     submit_label = gettext_lazy("Yes, send them again")
 
     def has_permission(self, user) -> bool:
         return staff_access.can_manage_orders(user)
-
-    def refusal(self) -> str:
-        if self.order.status not in {
-            OrderStatus.PAID,
-            OrderStatus.PENDING,
-            OrderStatus.AWAITING_APPROVAL,
-        }:
-            return _("A canceled or expired order has no e-mails to send again.")
-        return ""
 
     def explanation(self) -> list[str]:
         if self.order.status == OrderStatus.PAID:
@@ -185,16 +186,12 @@ class MarkPaidForm(forms.Form):
 
 class MarkPaidView(OrderActionView):
     page_title = gettext_lazy("Mark paid")
+    action = "mark_paid"
     form_class = MarkPaidForm
     submit_label = gettext_lazy("Mark paid")
 
     def has_permission(self, user) -> bool:
         return staff_access.can_mark_paid(user)
-
-    def refusal(self) -> str:
-        if self.order.status not in {OrderStatus.PENDING, OrderStatus.EXPIRED}:
-            return _("Only unpaid orders can be marked paid.")
-        return ""
 
     def explanation(self) -> list[str]:
         return [
@@ -222,16 +219,12 @@ class ExtendHoldForm(forms.Form):
 
 class ExtendHoldView(OrderActionView):
     page_title = gettext_lazy("Extend hold")
+    action = "extend_hold"
     form_class = ExtendHoldForm
     submit_label = gettext_lazy("Extend the hold")
 
     def has_permission(self, user) -> bool:
         return staff_access.can_manage_orders(user)
-
-    def refusal(self) -> str:
-        if self.order.status != OrderStatus.PENDING:
-            return _("Only an order pending payment has a hold to extend.")
-        return ""
 
     def explanation(self) -> list[str]:
         expires = self.order.expires_at
@@ -290,6 +283,7 @@ class CancelForm(forms.Form):
 
 class CancelOrderView(OrderActionView):
     page_title = gettext_lazy("Cancel order")
+    action = "cancel"
     form_class = CancelForm
     submit_label = gettext_lazy("Yes, cancel the order")
     submit_class = "button no"
@@ -312,11 +306,6 @@ class CancelOrderView(OrderActionView):
     def get_form_kwargs(self):
         may_refund = staff_access.can_refund(self.request.user) and self.paid_amount > 0
         return {**super().get_form_kwargs(), "may_refund": may_refund}
-
-    def refusal(self) -> str:
-        if self.order.status == OrderStatus.CANCELED:
-            return _("This order is already canceled.")
-        return ""
 
     def explanation(self) -> list[str]:
         lines = [_("The places are freed at once; an issued invoice is credited.")]
@@ -361,19 +350,13 @@ class BlockTicketsForm(forms.Form):
 
 class BlockTicketsView(OrderActionView):
     page_title = gettext_lazy("Block tickets")
+    action = "block_tickets"
     form_class = BlockTicketsForm
     submit_label = gettext_lazy("Yes, block the tickets")
     submit_class = "button no"
 
     def has_permission(self, user) -> bool:
         return staff_access.can_manage_orders(user)
-
-    def refusal(self) -> str:
-        if self.order.tickets_blocked:
-            return _("The tickets of this order are blocked already.")
-        if self.order.status == OrderStatus.CANCELED:
-            return _("A canceled order's tickets are refused at the door already.")
-        return ""
 
     def explanation(self) -> list[str]:
         lines = [
@@ -415,16 +398,12 @@ class UnblockTicketsForm(forms.Form):
 
 class UnblockTicketsView(OrderActionView):
     page_title = gettext_lazy("Unblock tickets")
+    action = "unblock_tickets"
     form_class = UnblockTicketsForm
     submit_label = gettext_lazy("Yes, unblock the tickets")
 
     def has_permission(self, user) -> bool:
         return staff_access.can_manage_orders(user)
-
-    def refusal(self) -> str:
-        if not self.order.tickets_blocked:
-            return _("The tickets of this order are not blocked.")
-        return ""
 
     def explanation(self) -> list[str]:
         return [_("The door admits this order's badges again, as its status allows.")]
@@ -479,6 +458,7 @@ class AttendeeForm(forms.Form):
 
 class EditAttendeeView(OrderActionView):
     page_title = gettext_lazy("Edit attendee")
+    action = "edit_attendee"
     form_class = AttendeeForm
     submit_label = gettext_lazy("Save")
     header_icon = "user"
@@ -499,15 +479,6 @@ class EditAttendeeView(OrderActionView):
 
     def get_page_subtitle(self):
         return str(self.attendee)
-
-    def refusal(self) -> str:
-        if self.order.status not in {
-            OrderStatus.PAID,
-            OrderStatus.PENDING,
-            OrderStatus.AWAITING_APPROVAL,
-        }:
-            return _("This order is canceled or expired; its attendees cannot change.")
-        return ""
 
     def explanation(self) -> list[str]:
         return [

@@ -9,7 +9,7 @@ member organisations and the waiting list, in a "Registration" menu group.
   emergency data) appear only to staff holding `registration.view_youthdetails`
   (the "Youth protection" group). Actions (approve, decline, admit before
   payment here; resend e-mails, mark paid, extend hold, cancel, block or
-  unblock the tickets, edit an attendee in admin_order_actions.py) are each confirmed on their own page,
+  unblock the tickets, edit an attendee in actions.py) are each confirmed on their own page,
   sent as a POST with CSRF, checked against staff_access.py and performed by
   a service.
 - **Attendees** (admin_badges.py) and **Vouchers** (admin_vouchers.py, with
@@ -50,7 +50,6 @@ from registration.catalogue.admin.vouchers import BulkVoucherViewSet
 from registration.documents.admin import attendee_viewset
 from registration.errors import RegistrationError
 from registration.models import (
-    LIVE_ORDER_STATUSES,
     ConsentText,
     Event,
     MemberOrganisation,
@@ -132,49 +131,70 @@ class FlagsColumn(Column):
         return selectors.order_flag_items(instance)
 
 
-def order_action_buttons(order: Order, user, button_class=Button) -> list:
-    """Every action this user may take on this order now, as admin buttons."""
-    buttons = []
+# How the order list and page offer each staff action of
+# services/orders.STAFF_ACTIONS (whose order they follow): label, icon,
+# priority, and who may take it. Whether it applies to the order now is the
+# orders service's answer (`allowed_actions`), which its screen and service share.
+ACTION_BUTTONS = {
+    "approve": (gettext_lazy("Approve"), "check", 30, staff_access.can_manage_orders),
+    "decline": (gettext_lazy("Decline"), "cross", 31, staff_access.can_manage_orders),
+    "admit_before_payment": (
+        gettext_lazy("Admit before payment"),
+        "key",
+        32,
+        staff_access.can_manage_orders,
+    ),
+    "extend_hold": (
+        gettext_lazy("Extend hold"),
+        "time",
+        34,
+        staff_access.can_manage_orders,
+    ),
+    "resend": (
+        gettext_lazy("Resend e-mails"),
+        "mail",
+        35,
+        staff_access.can_manage_orders,
+    ),
+    "unblock_tickets": (
+        gettext_lazy("Unblock tickets"),
+        "lock-open",
+        37,
+        staff_access.can_manage_orders,
+    ),
+    "block_tickets": (
+        gettext_lazy("Block tickets"),
+        "lock",
+        37,
+        staff_access.can_manage_orders,
+    ),
+    "cancel": (gettext_lazy("Cancel order"), "bin", 39, staff_access.can_manage_orders),
+    "mark_paid": (gettext_lazy("Mark paid"), "tick", 33, staff_access.can_mark_paid),
+}
 
-    def add(label, url_name, icon, priority, *args):
+
+def order_action_buttons(order: Order, user, button_class=Button) -> list:
+    """Every action this user may take on this order now, as admin buttons.
+
+    Editing an attendee is offered on each attendee's row of the order page.
+    """
+    buttons = []
+    for action in order_service.allowed_actions(order):
+        if action not in ACTION_BUTTONS:
+            continue
+        label, icon, priority, may = ACTION_BUTTONS[action]
+        if not may(user):
+            continue
+        if action == "admit_before_payment" and order.admit_before_payment:
+            label = _("Stop admitting before payment")
         buttons.append(
             button_class(
                 label,
-                url=reverse(url_name, args=[order.pk, *args]),
+                url=reverse(f"orders:{action}", args=[order.pk]),
                 icon_name=icon,
                 priority=priority,
             )
         )
-
-    status = order.status
-    live = status in LIVE_ORDER_STATUSES
-    if staff_access.can_manage_orders(user):
-        if status == OrderStatus.AWAITING_APPROVAL:
-            add(_("Approve"), "orders:approve", "check", 30)
-            add(_("Decline"), "orders:decline", "cross", 31)
-        if status == OrderStatus.PENDING:
-            add(
-                _("Stop admitting before payment")
-                if order.admit_before_payment
-                else _("Admit before payment"),
-                "orders:admit_before_payment",
-                "key",
-                32,
-            )
-            add(_("Extend hold"), "orders:extend_hold", "time", 34)
-        if live:
-            add(_("Resend e-mails"), "orders:resend", "mail", 35)
-        if order.tickets_blocked:
-            add(_("Unblock tickets"), "orders:unblock_tickets", "lock-open", 37)
-        elif status != OrderStatus.CANCELED:
-            add(_("Block tickets"), "orders:block_tickets", "lock", 37)
-        if status != OrderStatus.CANCELED:
-            add(_("Cancel order"), "orders:cancel", "bin", 39)
-    if staff_access.can_mark_paid(user) and status in {
-        OrderStatus.PENDING,
-        OrderStatus.EXPIRED,
-    }:
-        add(_("Mark paid"), "orders:mark_paid", "tick", 33)
     return buttons
 
 
@@ -225,6 +245,9 @@ class OrderInspectView(OrderActionsMixin, InspectView):
             flags=selectors.order_flag_items(order),
             actions=self.order_action_buttons(order),
             can_edit_attendees=staff_access.can_edit_attendees(user),
+            # Edit links only while the orders service lets staff edit them.
+            attendees_editable=order_service.action_refusal(order, "edit_attendee")
+            is None,
             can_export_personal_data=staff_access.can_export_personal_data(user),
             can_erase_personal_data=staff_access.can_erase_personal_data(user),
             can_refund=staff_access.can_refund(user),
@@ -366,6 +389,7 @@ class OrdersViewSet(EditOrInspectLinks, ModelViewSet):
             "approve": _("Approve order %(code)s"),
             "decline": _("Decline order %(code)s"),
         }
+        refusal = order_service.action_refusal(order, action)
         return TemplateResponse(
             request,
             "registration/orders/admin/confirm.html",
@@ -373,7 +397,7 @@ class OrdersViewSet(EditOrInspectLinks, ModelViewSet):
                 "order": order,
                 "action": action,
                 "form": form,
-                "awaiting": order.status == OrderStatus.AWAITING_APPROVAL,
+                "refusal": refusal.message if refusal else "",
                 "total": format_money(order.total, order.currency),
                 "attendee_count": order.attendees.count(),
                 "inspect_url": reverse(self.get_url_name("inspect"), args=[order.pk]),
@@ -431,12 +455,14 @@ class OrdersViewSet(EditOrInspectLinks, ModelViewSet):
         allow = not order.admit_before_payment
         inspect_url = reverse(self.get_url_name("inspect"), args=[order.pk])
         if request.method != "POST":
+            refusal = order_service.action_refusal(order, "admit_before_payment")
             return TemplateResponse(
                 request,
                 "registration/orders/admin/admit_before_payment.html",
                 {
                     "order": order,
                     "allow": allow,
+                    "refusal": refusal.message if refusal else "",
                     "inspect_url": inspect_url,
                     "header_icon": self.icon,
                     "page_title": _("Admit order %(code)s before payment")

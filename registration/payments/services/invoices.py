@@ -34,6 +34,7 @@ from registration.money import (
     round_money,
 )
 from registration.orders.services import (
+    action_refusal,
     mark_order_paid,
     transition_order,
 )
@@ -343,10 +344,8 @@ def mark_paid_by_transfer(
     with transaction.atomic():
         _limit_lock_wait()
         order = Order.objects.select_related("event").get(pk=order.pk)
-        if order.status not in {OrderStatus.PENDING, OrderStatus.EXPIRED}:
-            raise PaymentError(
-                _("Only unpaid orders can be marked paid."), code="not_payable"
-            )
+        if refusal := action_refusal(order, "mark_paid"):
+            raise PaymentError(refusal.message, code=refusal.code)
         if amount is not None and round_money(amount, order.currency) != order.total:
             raise PaymentError(
                 _("The order's total is %(total)s.")
