@@ -580,7 +580,7 @@ def seed_pages(catalogue: DemoCatalogue) -> HomePage:
 
 
 def seed_network_pages(home: HomePage, programme) -> None:
-    """The partnership directory and impact pages, in the main menu (issue 8)."""
+    """The partnership directory and impact pages, in the main menu."""
     _child(
         home,
         PartnershipDirectoryPage,

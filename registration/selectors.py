@@ -398,7 +398,7 @@ def get_event_catalogue(
     return tickets, extra_items, seats
 
 
-# --- Staff lists: flagged orders, checked-in attendees (issue 7) -------------------
+# --- Staff lists: flagged orders, checked-in attendees -----------------------------
 
 
 class OrderFlag(StrEnum):
@@ -675,7 +675,7 @@ def staff_order_detail(order: Order, *, with_youth: bool) -> dict:
     }
 
 
-# --- Reports (issue 7) ---------------------------------------------------------------
+# --- Reports -------------------------------------------------------------------------
 #
 # Every figure of the dashboard panel and the event report is computed here, so
 # the admin page, its CSV downloads and the tests read the same numbers.
@@ -974,7 +974,7 @@ def get_dashboard_events(
     return [get_event_report(event, now=now) for event in events]
 
 
-# --- Network: the partnership directory and impact figures (issue 8) ----------------
+# --- Network: the partnership directory and impact figures --------------------------
 
 # What the public directory may read of a partnership: never contacts, never the
 # agreement file, never staff notes.
@@ -1198,7 +1198,7 @@ def get_programme_progress(programme: Programme) -> ProgrammeProgress:
     )
 
 
-# --- Delegations and travel (issue 8) ---------------------------------------------
+# --- Delegations and travel -------------------------------------------------------
 
 
 def get_delegation_members(delegation) -> list[Attendee]:

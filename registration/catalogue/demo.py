@@ -288,7 +288,7 @@ def seed_catalogue() -> DemoCatalogue:
     return DemoCatalogue(conference=seed_conference(), youth_summit=seed_youth_summit())
 
 
-# --- The sister-city network (issue 8) ----------------------------------------------
+# --- The sister-city network --------------------------------------------------------
 
 SEVEN_FOR_SEVENTY = "7-for-70"
 

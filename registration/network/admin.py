@@ -1,4 +1,4 @@
-"""Staff screens for the sister-city network, in a "Network" menu group (issue 8).
+"""Staff screens for the sister-city network, in a "Network" menu group.
 
 - **Programmes**: initiatives such as "7 for 70", with a target count and date.
 - **Partnerships**: both communities, kind, status, signing, programmes, the
@@ -408,7 +408,8 @@ class ExchangeViewSet(ImportableViewSet):
 
 # --- The menu group ------------------------------------------------------------------------
 
-# Delegations and travel screens (issue 8, "deleg") append their viewsets here.
+# The screens of the Network menu group; another screen joins the group by
+# appending its viewset here before wagtail_hooks registers the group.
 NETWORK_VIEWSETS: list[ModelViewSet] = [
     PartnershipViewSet("partnerships"),
     ExchangeViewSet("exchanges"),

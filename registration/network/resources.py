@@ -1,4 +1,4 @@
-"""django-import-export Resources for partnerships and exchanges (issue 8).
+"""django-import-export Resources for partnerships and exchanges.
 
 Staff import spreadsheets (CSV or XLSX) from the Network admin screens
 (admin_network.py): an upload is first imported as a dry run, every row's

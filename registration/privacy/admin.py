@@ -1,4 +1,4 @@
-"""Privacy actions on one attendee (issue 9): download their data, erase them.
+"""Privacy actions on one attendee: download their data, erase them.
 
 Both start from the attendee's row on the order page. The data comes from
 services/privacy.py; youth and passport parts appear in the download only for

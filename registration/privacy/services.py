@@ -1,4 +1,4 @@
-"""Personal data on request and by the calendar (issue 9, privacy).
+"""Personal data on request and by the calendar.
 
 - `export_attendee_data`: everything held about one attendee, as a JSON-ready
   dict; youth and passport data only for callers allowed to see them.

@@ -1,4 +1,4 @@
-"""Vouchers made in bulk: N codes with a prefix and the same settings (issue 7)."""
+"""Vouchers made in bulk: N codes with a prefix and the same settings."""
 
 from __future__ import annotations
 

@@ -435,7 +435,7 @@ def review(request, slug: str):
     privacy_accepted = request.method == "POST" and bool(request.POST.get("privacy"))
     privacy_errors: list[str] = []
     if request.method == "POST" and not privacy_accepted:
-        # The buyer agrees before any personal data is stored (issue 9).
+        # The buyer agrees before any personal data is stored.
         privacy_errors = [_("Please agree to the privacy notice to place the order.")]
         alert = privacy_errors[0]
         status = 400

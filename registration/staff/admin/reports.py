@@ -1,4 +1,4 @@
-"""Reports in the Wagtail admin (issue 7): a dashboard panel and an event report.
+"""Reports in the Wagtail admin: a dashboard panel and an event report.
 
 - Dashboard (`/admin/`): for each event not yet over (three at most), seats
   held against capacity, net revenue, approvals waiting, consent outstanding

@@ -1,4 +1,4 @@
-"""Staff screens for delegations, and the "Travel" menu group (issue 8).
+"""Staff screens for delegations, and the "Travel" menu group.
 
 Delegations: create and edit (a leader with an e-mail address gets the link
 on creation), and a page per delegation with the leader's link to copy, a
