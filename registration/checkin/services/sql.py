@@ -15,7 +15,7 @@ binding cursor, so psycopg prepares them after a few uses and the server stops
 planning them on every scan (Django's own cursors bind on the client, which
 cannot be prepared).
 
-Only services/checkin.py uses this module.
+Only registration/checkin/services/scans.py uses this module.
 """
 
 from __future__ import annotations
