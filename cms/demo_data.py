@@ -61,6 +61,113 @@ SPONSORS = [
     ("Friendship Air", Sponsor.Level.SILVER),
     ("National League of Towns", Sponsor.Level.PARTNER),
 ]
+# The programme of each demo event: (day, title, [(starts, ends, title, place)]).
+Programme = list[tuple[date, str, list[tuple[time, time, str, str]]]]
+CONFERENCE_PROGRAMME: Programme = [
+    (
+        date(2027, 7, 14),
+        "Arrivals and welcome",
+        [
+            (time(12, 0), time(17, 0), "Registration and badge pick-up", "Main lobby"),
+            (time(18, 0), time(20, 0), "Welcome reception", "Grand ballroom"),
+        ],
+    ),
+    (
+        date(2027, 7, 15),
+        "Partnerships",
+        [
+            (time(9, 0), time(10, 30), "Opening plenary: Bridges that last", "Hall A"),
+            (
+                time(11, 0),
+                time(12, 30),
+                "Workshops: starting a youth exchange",
+                "Rooms 201–204",
+            ),
+            (
+                time(14, 0),
+                time(17, 0),
+                "Site visit: community gardens of Anacostia",
+                "Coach from the main entrance",
+            ),
+        ],
+    ),
+    (
+        date(2027, 7, 16),
+        "Exchanges that work",
+        [
+            (
+                time(9, 0),
+                time(10, 30),
+                "Panel: municipal cooperation across the Pacific",
+                "Hall A",
+            ),
+            (time(13, 30), time(16, 0), "Delegation meetings", "Breakout rooms"),
+            (time(19, 0), time(22, 30), "Awards gala dinner", "Grand ballroom"),
+        ],
+    ),
+    (
+        date(2027, 7, 17),
+        "Looking ahead",
+        [
+            (time(9, 30), time(11, 30), "Closing plenary and 2028 host city", "Hall A"),
+        ],
+    ),
+]
+YOUTH_PROGRAMME: Programme = [
+    (
+        date(2027, 6, 21),
+        "Arrival",
+        [
+            (time(14, 0), time(17, 0), "Check-in at the residence halls", "North hall"),
+            (
+                time(18, 30),
+                time(20, 0),
+                "Welcome dinner and team draw",
+                "Dining commons",
+            ),
+        ],
+    ),
+    (
+        date(2027, 6, 22),
+        "Leadership labs",
+        [
+            (time(9, 0), time(12, 0), "Lab: leading across cultures", "Room 110"),
+            (time(13, 30), time(16, 30), "Community project kick-off", "Atrium"),
+        ],
+    ),
+    (
+        date(2027, 6, 25),
+        "Showcase",
+        [
+            (
+                time(9, 0),
+                time(12, 0),
+                "Team presentations to city leaders",
+                "Auditorium",
+            ),
+        ],
+    ),
+]
+NEWS_STORIES = [
+    (
+        "registration-opens-2027",
+        "Registration opens for the 2027 Annual Conference",
+        date(2026, 10, 1),
+        "Member cities register at the member rate; early registration saves 15% until March 31.",
+    ),
+    (
+        "seven-for-seventy",
+        "7 for 70: three new Pacific Islands partnerships signed",
+        date(2026, 9, 12),
+        "Communities in Tonga, Fiji and Samoa join the initiative for seven new US–Pacific partnerships.",
+    ),
+    (
+        "youth-summit-applications",
+        "Applications open for the Youth Leadership Summit",
+        date(2026, 11, 2),
+        "Fifty places for delegates aged 14 to 18, nominated by their sister city programmes.",
+    ),
+]
 PALETTES = {
     "conference": ((16, 42, 84), (0, 121, 107), (242, 169, 0)),
     "youth": ((74, 35, 120), (0, 121, 140), (255, 140, 66)),
@@ -167,7 +274,7 @@ def _home(locale: Locale) -> HomePage:
     return home
 
 
-def _schedule(days: list[tuple[date, str, list[tuple[time, time, str, str]]]]) -> dict:
+def _schedule(days: Programme) -> dict:
     return {
         "heading": "Programme",
         "days": [
@@ -231,91 +338,7 @@ def _conference_body(speakers, sponsors, travel_page) -> list:
                 "initiative: seven new partnerships between US and Pacific Islands communities.</p>"
             ),
         ),
-        (
-            "schedule",
-            _schedule(
-                [
-                    (
-                        date(2027, 7, 14),
-                        "Arrivals and welcome",
-                        [
-                            (
-                                time(12, 0),
-                                time(17, 0),
-                                "Registration and badge pick-up",
-                                "Main lobby",
-                            ),
-                            (
-                                time(18, 0),
-                                time(20, 0),
-                                "Welcome reception",
-                                "Grand ballroom",
-                            ),
-                        ],
-                    ),
-                    (
-                        date(2027, 7, 15),
-                        "Partnerships",
-                        [
-                            (
-                                time(9, 0),
-                                time(10, 30),
-                                "Opening plenary: Bridges that last",
-                                "Hall A",
-                            ),
-                            (
-                                time(11, 0),
-                                time(12, 30),
-                                "Workshops: starting a youth exchange",
-                                "Rooms 201–204",
-                            ),
-                            (
-                                time(14, 0),
-                                time(17, 0),
-                                "Site visit: community gardens of Anacostia",
-                                "Coach from the main entrance",
-                            ),
-                        ],
-                    ),
-                    (
-                        date(2027, 7, 16),
-                        "Exchanges that work",
-                        [
-                            (
-                                time(9, 0),
-                                time(10, 30),
-                                "Panel: municipal cooperation across the Pacific",
-                                "Hall A",
-                            ),
-                            (
-                                time(13, 30),
-                                time(16, 0),
-                                "Delegation meetings",
-                                "Breakout rooms",
-                            ),
-                            (
-                                time(19, 0),
-                                time(22, 30),
-                                "Awards gala dinner",
-                                "Grand ballroom",
-                            ),
-                        ],
-                    ),
-                    (
-                        date(2027, 7, 17),
-                        "Looking ahead",
-                        [
-                            (
-                                time(9, 30),
-                                time(11, 30),
-                                "Closing plenary and 2028 host city",
-                                "Hall A",
-                            ),
-                        ],
-                    ),
-                ]
-            ),
-        ),
+        ("schedule", _schedule(CONFERENCE_PROGRAMME)),
         ("speakers", {"heading": "Speakers", "speakers": list(speakers)}),
         (
             "quote",
@@ -358,61 +381,7 @@ def _youth_body(speakers) -> list:
                 "chaperone.</p>"
             ),
         ),
-        (
-            "schedule",
-            _schedule(
-                [
-                    (
-                        date(2027, 6, 21),
-                        "Arrival",
-                        [
-                            (
-                                time(14, 0),
-                                time(17, 0),
-                                "Check-in at the residence halls",
-                                "North hall",
-                            ),
-                            (
-                                time(18, 30),
-                                time(20, 0),
-                                "Welcome dinner and team draw",
-                                "Dining commons",
-                            ),
-                        ],
-                    ),
-                    (
-                        date(2027, 6, 22),
-                        "Leadership labs",
-                        [
-                            (
-                                time(9, 0),
-                                time(12, 0),
-                                "Lab: leading across cultures",
-                                "Room 110",
-                            ),
-                            (
-                                time(13, 30),
-                                time(16, 30),
-                                "Community project kick-off",
-                                "Atrium",
-                            ),
-                        ],
-                    ),
-                    (
-                        date(2027, 6, 25),
-                        "Showcase",
-                        [
-                            (
-                                time(9, 0),
-                                time(12, 0),
-                                "Team presentations to city leaders",
-                                "Auditorium",
-                            ),
-                        ],
-                    ),
-                ]
-            ),
-        ),
+        ("schedule", _schedule(YOUTH_PROGRAMME)),
         ("speakers", {"heading": "Mentors", "speakers": list(speakers[2:5])}),
     ]
 
@@ -435,6 +404,17 @@ def seed_pages(catalogue: DemoCatalogue) -> HomePage:
         show_in_menus=True,
         intro="<p>Conferences, summits and gatherings of the sister city network.</p>",
     )
+    travel = _about_pages(home)
+    _event_pages(events, catalogue, speakers=speakers, sponsors=sponsors, travel=travel)
+    _news_pages(home)
+    _code_of_conduct_page(home)
+    _child(home, SearchPage, "search", title="Search", show_in_menus=False)
+    _site_settings()
+    return home
+
+
+def _about_pages(home: HomePage) -> StandardPage:
+    """The About page and its Travel and visas child; returns the travel page."""
     about = _child(
         home,
         StandardPage,
@@ -455,7 +435,7 @@ def seed_pages(catalogue: DemoCatalogue) -> HomePage:
             ),
         ],
     )
-    travel = _child(
+    return _child(
         about,
         StandardPage,
         "travel-and-visas",
@@ -481,6 +461,17 @@ def seed_pages(catalogue: DemoCatalogue) -> HomePage:
             ),
         ],
     )
+
+
+def _event_pages(
+    events: EventIndexPage,
+    catalogue: DemoCatalogue,
+    *,
+    speakers: list[Speaker],
+    sponsors: list[Sponsor],
+    travel: StandardPage,
+) -> None:
+    """A page for each demo event, linked to its registration event."""
     conference = _child(
         events,
         EventPage,
@@ -506,6 +497,9 @@ def seed_pages(catalogue: DemoCatalogue) -> HomePage:
     youth.body = _youth_body(speakers)
     youth.save_revision().publish()
 
+
+def _news_pages(home: HomePage) -> None:
+    """The News index with one page per story of NEWS_STORIES."""
     news = _child(
         home,
         NewsIndexPage,
@@ -515,26 +509,7 @@ def seed_pages(catalogue: DemoCatalogue) -> HomePage:
         intro="<p>Stories from the network.</p>",
     )
     news_image = _hero_image("News banner", "news")
-    for slug, title, day, intro in [
-        (
-            "registration-opens-2027",
-            "Registration opens for the 2027 Annual Conference",
-            date(2026, 10, 1),
-            "Member cities register at the member rate; early registration saves 15% until March 31.",
-        ),
-        (
-            "seven-for-seventy",
-            "7 for 70: three new Pacific Islands partnerships signed",
-            date(2026, 9, 12),
-            "Communities in Tonga, Fiji and Samoa join the initiative for seven new US–Pacific partnerships.",
-        ),
-        (
-            "youth-summit-applications",
-            "Applications open for the Youth Leadership Summit",
-            date(2026, 11, 2),
-            "Fifty places for delegates aged 14 to 18, nominated by their sister city programmes.",
-        ),
-    ]:
+    for slug, title, day, intro in NEWS_STORIES:
         _child(
             news,
             NewsPage,
@@ -545,6 +520,9 @@ def seed_pages(catalogue: DemoCatalogue) -> HomePage:
             image=news_image,
             body=[("paragraph", RichText(f"<p>{intro}</p>"))],
         )
+
+
+def _code_of_conduct_page(home: HomePage) -> None:
     _child(
         home,
         StandardPage,
@@ -563,8 +541,10 @@ def seed_pages(catalogue: DemoCatalogue) -> HomePage:
             )
         ],
     )
-    _child(home, SearchPage, "search", title="Search", show_in_menus=False)
 
+
+def _site_settings() -> None:
+    """The organisation's name, contact address and social links in the footer."""
     site = Site.objects.get(is_default_site=True)
     settings = SiteSettings.for_site(site)
     settings.organisation_name = "Sister Cities International"
@@ -576,11 +556,10 @@ def seed_pages(catalogue: DemoCatalogue) -> HomePage:
         "https://www.linkedin.com/company/sister-cities-international"
     )
     settings.save()
-    return home
 
 
 def seed_network_pages(home: HomePage, programme) -> None:
-    """The partnership directory and impact pages, in the main menu (issue 8)."""
+    """The partnership directory and impact pages, in the main menu."""
     _child(
         home,
         PartnershipDirectoryPage,

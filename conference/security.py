@@ -51,7 +51,7 @@ class NoNulMiddleware:
     PostgreSQL cannot store NUL in text, so a NUL that reached a lookup or a
     save (an order code in the address, a voucher code typed into checkout)
     failed with a 500, where SQLite happened to answer. Browsers never send
-    one; a fuzzer or an attacker does. So (issue 9):
+    one; a fuzzer or an attacker does. So:
 
     - an address holding "%00" names nothing here: a plain 404, as any wrong
       secret gets;

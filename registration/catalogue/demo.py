@@ -34,6 +34,104 @@ DIETARY_CHOICES = (
 )
 SHIRT_SIZES = "XS\nS\nM\nL\nXL\nXXL"
 
+# Ticket types and extras of the two demo events, in their display order.
+CONFERENCE_TICKET_TYPES = [
+    {
+        "name": "Member delegate",
+        "description": "Full conference for delegates of SCI member cities and organisations.",
+        "price": Decimal("450.00"),
+        "members_only": True,
+        "badge_role": "Delegate",
+        "badge_colour": "#1F4E8C",
+    },
+    {
+        "name": "Delegate",
+        "description": "Full conference: all sessions, lunches and the welcome reception.",
+        "price": Decimal("595.00"),
+        "badge_role": "Delegate",
+        "badge_colour": "#1F4E8C",
+    },
+    {
+        "name": "Day pass",
+        "description": "One conference day of your choice.",
+        "price": Decimal("195.00"),
+        "capacity": 100,
+        "badge_role": "Day pass",
+        "badge_colour": "#5B6770",
+    },
+    {
+        "name": "Speaker",
+        "description": "For invited speakers; unlocked with a speaker code.",
+        "price": Decimal("0.00"),
+        "hidden_unless_voucher": True,
+        "badge_role": "Speaker",
+        "badge_colour": "#C8501E",
+    },
+    {
+        "name": "Volunteer",
+        "description": "Conference volunteers; unlocked with a volunteer code.",
+        "price": Decimal("0.00"),
+        "hidden_unless_voucher": True,
+        "counts_toward_event_capacity": False,
+        "badge_role": "Volunteer",
+        "badge_colour": "#2E7D4F",
+    },
+]
+CONFERENCE_EXTRAS = [
+    {
+        "name": "Gala dinner",
+        "description": "Awards gala on Friday evening, 7 pm.",
+        "price": Decimal("125.00"),
+        "capacity": 300,
+    },
+    {
+        "name": "Site visit: community gardens of Anacostia",
+        "description": "Thursday afternoon, by coach; limited places.",
+        "price": Decimal("40.00"),
+        "capacity": 40,
+    },
+]
+YOUTH_TICKET_TYPES = [
+    {
+        "name": "Youth delegate",
+        "description": "Ages 14–18. Places are selective: applications are reviewed.",
+        "price": Decimal("295.00"),
+        "capacity": 50,
+        "min_age": 14,
+        "max_age": 18,
+        "requires_guardian_consent": True,
+        "requires_approval": True,
+        "badge_role": "Youth delegate",
+        "badge_colour": "#6A3FA0",
+    },
+    {
+        "name": "Chaperone",
+        "description": "Adults accompanying a youth delegation.",
+        "price": Decimal("195.00"),
+        "capacity": 15,
+        "counts_toward_event_capacity": False,
+        "badge_role": "Chaperone",
+        "badge_colour": "#00796B",
+    },
+    {
+        "name": "Volunteer",
+        "description": "Summit volunteers; unlocked with a volunteer code.",
+        "price": Decimal("0.00"),
+        "hidden_unless_voucher": True,
+        "counts_toward_event_capacity": False,
+        "badge_role": "Volunteer",
+        "badge_colour": "#2E7D4F",
+    },
+]
+YOUTH_EXTRAS = [
+    {
+        "name": "Architecture river cruise",
+        "description": "Wednesday evening, with dinner on board.",
+        "price": Decimal("35.00"),
+        "capacity": 60,
+    },
+]
+
 
 @dataclass(frozen=True)
 class DemoCatalogue:
@@ -113,73 +211,15 @@ def seed_conference() -> Event:
             "contact_email": "conference@sister-cities.example",
         },
     )
-    tickets = _upsert_children(
-        TicketType,
-        event,
-        "name",
-        [
-            {
-                "name": "Member delegate",
-                "description": "Full conference for delegates of SCI member cities and organisations.",
-                "price": Decimal("450.00"),
-                "members_only": True,
-                "badge_role": "Delegate",
-                "badge_colour": "#1F4E8C",
-            },
-            {
-                "name": "Delegate",
-                "description": "Full conference: all sessions, lunches and the welcome reception.",
-                "price": Decimal("595.00"),
-                "badge_role": "Delegate",
-                "badge_colour": "#1F4E8C",
-            },
-            {
-                "name": "Day pass",
-                "description": "One conference day of your choice.",
-                "price": Decimal("195.00"),
-                "capacity": 100,
-                "badge_role": "Day pass",
-                "badge_colour": "#5B6770",
-            },
-            {
-                "name": "Speaker",
-                "description": "For invited speakers; unlocked with a speaker code.",
-                "price": Decimal("0.00"),
-                "hidden_unless_voucher": True,
-                "badge_role": "Speaker",
-                "badge_colour": "#C8501E",
-            },
-            {
-                "name": "Volunteer",
-                "description": "Conference volunteers; unlocked with a volunteer code.",
-                "price": Decimal("0.00"),
-                "hidden_unless_voucher": True,
-                "counts_toward_event_capacity": False,
-                "badge_role": "Volunteer",
-                "badge_colour": "#2E7D4F",
-            },
-        ],
-    )
-    _upsert_children(
-        Extra,
-        event,
-        "name",
-        [
-            {
-                "name": "Gala dinner",
-                "description": "Awards gala on Friday evening, 7 pm.",
-                "price": Decimal("125.00"),
-                "capacity": 300,
-            },
-            {
-                "name": "Site visit: community gardens of Anacostia",
-                "description": "Thursday afternoon, by coach; limited places.",
-                "price": Decimal("40.00"),
-                "capacity": 40,
-            },
-        ],
-    )
+    tickets = _upsert_children(TicketType, event, "name", CONFERENCE_TICKET_TYPES)
+    _upsert_children(Extra, event, "name", CONFERENCE_EXTRAS)
     _upsert_children(Question, event, "label", _question_rows())
+    _seed_conference_vouchers(event, speaker_ticket=tickets["Speaker"])
+    return event
+
+
+def _seed_conference_vouchers(event: Event, *, speaker_ticket: TicketType) -> None:
+    """The speakers' code, which unlocks the Speaker ticket, and the early-bird code."""
     speaker_voucher, _ = Voucher.objects.update_or_create(
         event=event,
         code="SPEAKER2027",
@@ -191,7 +231,7 @@ def seed_conference() -> Event:
             "note": "Sent to invited speakers.",
         },
     )
-    speaker_voucher.ticket_types.set([tickets["Speaker"]])
+    speaker_voucher.ticket_types.set([speaker_ticket])
     Voucher.objects.update_or_create(
         event=event,
         code="EARLYBIRD27",
@@ -199,11 +239,10 @@ def seed_conference() -> Event:
             "kind": VoucherKind.PERCENT,
             "value": Decimal("15"),
             "max_uses": 100,
-            "valid_until": _local(tz, 2027, 3, 31, 23, 59),
+            "valid_until": _local(event.time_zone, 2027, 3, 31, 23, 59),
             "note": "Early registration, first 100 delegates.",
         },
     )
-    return event
 
 
 def seed_youth_summit() -> Event:
@@ -228,56 +267,8 @@ def seed_youth_summit() -> Event:
             "contact_email": "youth@sister-cities.example",
         },
     )
-    _upsert_children(
-        TicketType,
-        event,
-        "name",
-        [
-            {
-                "name": "Youth delegate",
-                "description": "Ages 14–18. Places are selective: applications are reviewed.",
-                "price": Decimal("295.00"),
-                "capacity": 50,
-                "min_age": 14,
-                "max_age": 18,
-                "requires_guardian_consent": True,
-                "requires_approval": True,
-                "badge_role": "Youth delegate",
-                "badge_colour": "#6A3FA0",
-            },
-            {
-                "name": "Chaperone",
-                "description": "Adults accompanying a youth delegation.",
-                "price": Decimal("195.00"),
-                "capacity": 15,
-                "counts_toward_event_capacity": False,
-                "badge_role": "Chaperone",
-                "badge_colour": "#00796B",
-            },
-            {
-                "name": "Volunteer",
-                "description": "Summit volunteers; unlocked with a volunteer code.",
-                "price": Decimal("0.00"),
-                "hidden_unless_voucher": True,
-                "counts_toward_event_capacity": False,
-                "badge_role": "Volunteer",
-                "badge_colour": "#2E7D4F",
-            },
-        ],
-    )
-    _upsert_children(
-        Extra,
-        event,
-        "name",
-        [
-            {
-                "name": "Architecture river cruise",
-                "description": "Wednesday evening, with dinner on board.",
-                "price": Decimal("35.00"),
-                "capacity": 60,
-            },
-        ],
-    )
+    _upsert_children(TicketType, event, "name", YOUTH_TICKET_TYPES)
+    _upsert_children(Extra, event, "name", YOUTH_EXTRAS)
     _upsert_children(Question, event, "label", _question_rows())
     return event
 
@@ -288,7 +279,7 @@ def seed_catalogue() -> DemoCatalogue:
     return DemoCatalogue(conference=seed_conference(), youth_summit=seed_youth_summit())
 
 
-# --- The sister-city network (issue 8) ----------------------------------------------
+# --- The sister-city network --------------------------------------------------------
 
 SEVEN_FOR_SEVENTY = "7-for-70"
 

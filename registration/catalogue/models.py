@@ -327,7 +327,7 @@ class Question(Orderable):
         blank=True,
         help_text=_("For choice questions: one option per line."),
     )
-    # Reports (issue 7): tags the question whose answers the event report counts.
+    # Tags the question whose answers the event report counts.
     report_as = models.CharField(
         _("counted in the report as"),
         max_length=20,

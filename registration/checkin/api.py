@@ -252,8 +252,8 @@ SCAN_ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 503: ErrorSerializer}
 
 # --- The door's lean path ------------------------------------------------------------------
 #
-# A scan is the hottest request of the system (issue 6: p50 ≤ 10 ms at the
-# client). The common case — a known device, a list it may use, a well-formed
+# A scan is the hottest request of the system (the target is p50 ≤ 10 ms at
+# the client). The common case — a known device, a list it may use, a well-formed
 # JSON body with a secret or an attendee id — is answered without DRF's request
 # wrapping, serializers and content negotiation. Anything else (a missing or
 # unknown token, a list of another event, a body that does not validate, an

@@ -93,7 +93,7 @@ __all__ = [
     "hash_token",
 ]
 
-# Door check-in (issue 6).
+# Door check-in.
 from registration.checkin.models import (
     CheckIn,
     CheckInList,
@@ -104,7 +104,7 @@ from registration.checkin.models import (
 
 __all__ += ["CheckIn", "CheckInList", "CheckInResult", "CheckInType", "Device"]
 
-# Payments (issue 4).
+# Payments.
 from registration.payments.models import (  # noqa: E402
     COUNTED_REFUND_STATUSES,
     OPEN_PAYMENT_STATUSES,
@@ -147,7 +147,7 @@ __all__ += [
     "StripeEventStatus",
 ]
 
-# Badge printing (issue 5).
+# Badge printing.
 from registration.catalogue.models import BadgeLayout  # noqa: E402
 from registration.documents.models import (  # noqa: E402
     BadgePrint,
@@ -164,7 +164,7 @@ __all__ += [
     "BadgeSort",
 ]
 
-# Staff data: exports and reports (issue 7).
+# Staff data: exports and reports.
 from registration.catalogue.models import QuestionReport  # noqa: E402
 from registration.staff.models.exports import (  # noqa: E402
     ExportJob,

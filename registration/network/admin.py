@@ -1,4 +1,4 @@
-"""Staff screens for the sister-city network, in a "Network" menu group (issue 8).
+"""Staff screens for the sister-city network, in a "Network" menu group.
 
 - **Programmes**: initiatives such as "7 for 70", with a target count and date.
 - **Partnerships**: both communities, kind, status, signing, programmes, the
@@ -9,7 +9,7 @@
 - **Import** (on the Partnerships and Exchanges listings): upload a CSV or
   XLSX file → dry-run preview listing every row's errors → confirm. Nothing
   is written before the confirmation, and a file with any bad row writes
-  nothing (services/network_import.py).
+  nothing (registration/network/services.py).
 
 Permissions are the model permissions (Registration managers: all; Travel
 desk: view only; Editors: none). Other network screens join the group by
@@ -95,7 +95,7 @@ class ImportIndexView(IndexView):
 
 
 class ImportableViewSet(ModelViewSet):
-    """A ModelViewSet with the import screens of services/network_import.py."""
+    """A ModelViewSet with the import screens of registration/network/services.py."""
 
     import_kind = ""  # a key of network_import.RESOURCES
     index_view_class = ImportIndexView
@@ -408,7 +408,8 @@ class ExchangeViewSet(ImportableViewSet):
 
 # --- The menu group ------------------------------------------------------------------------
 
-# Delegations and travel screens (issue 8, "deleg") append their viewsets here.
+# The screens of the Network menu group; another screen joins the group by
+# appending its viewset here before wagtail_hooks registers the group.
 NETWORK_VIEWSETS: list[ModelViewSet] = [
     PartnershipViewSet("partnerships"),
     ExchangeViewSet("exchanges"),

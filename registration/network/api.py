@@ -1,4 +1,4 @@
-"""Partnerships and exchanges API (issue 8), mounted at /api/v1/.
+"""Partnerships and exchanges API, mounted at /api/v1/.
 
 Read with the model's view permission, create with add, update with change
 (a staff user's API token, as everywhere in the API). Lists are paginated and

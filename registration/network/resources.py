@@ -1,9 +1,9 @@
-"""django-import-export Resources for partnerships and exchanges (issue 8).
+"""django-import-export Resources for partnerships and exchanges.
 
 Staff import spreadsheets (CSV or XLSX) from the Network admin screens
-(admin_network.py): an upload is first imported as a dry run, every row's
-errors are shown, and only a confirmed file without errors is written, in
-one transaction. Each error names its column.
+(registration/network/admin.py): an upload is first imported as a dry run,
+every row's errors are shown, and only a confirmed file without errors is
+written, in one transaction. Each error names its column.
 
 Columns accept what people type in spreadsheets: countries as ISO codes or
 English names ("FJ" or "Fiji"), kinds and statuses as values or labels

@@ -1,4 +1,4 @@
-"""Import of partnerships and exchanges from CSV or XLSX files (issue 8).
+"""Import of partnerships and exchanges from CSV or XLSX files.
 
 Two steps, both through `import_network_file`: a dry run (`confirm=False`)
 that reports every row's errors and writes nothing, then the real import

@@ -1,8 +1,9 @@
-"""Privacy actions on one attendee (issue 9): download their data, erase them.
+"""Privacy actions on one attendee: download their data, erase them.
 
 Both start from the attendee's row on the order page. The data comes from
-services/privacy.py; youth and passport parts appear in the download only for
-staff allowed to see them, and erasing is for holders of `delete_attendee`.
+registration/privacy/services.py; youth and passport parts appear in the
+download only for staff allowed to see them, and erasing is for holders of
+`delete_attendee`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Personal data on request and by the calendar (issue 9, privacy).
+"""Personal data on request and by the calendar.
 
 - `export_attendee_data`: everything held about one attendee, as a JSON-ready
   dict; youth and passport data only for callers allowed to see them.
@@ -27,6 +27,7 @@ from registration.models import (
     Answer,
     Attendee,
     CheckIn,
+    Order,
     TravelPlan,
     VisaDetails,
     YouthDetails,
@@ -49,36 +50,9 @@ def export_attendee_data(
     attendee: Attendee, *, with_youth: bool, with_passport: bool
 ) -> dict:
     """What the system holds about `attendee`, for a subject-access request."""
-    order = attendee.order
     data = {
-        "attendee": {
-            "badge_name": attendee.badge_name,
-            "badge_name_latin": attendee.badge_name_latin,
-            "given_name": attendee.given_name,
-            "family_name": attendee.family_name,
-            "email": attendee.email,
-            "language": attendee.language,
-            "organisation": attendee.organisation,
-            "city": attendee.city,
-            "country": attendee.country.code or "",
-            "ticket_type": attendee.ticket_type.name,
-            "price": str(attendee.price),
-            "delegation": attendee.delegation.name if attendee.delegation else None,
-            "registered_at": _date(attendee.created_at),
-        },
-        "order": {
-            "code": order.code,
-            "event": order.event.name,
-            "status": order.status,
-            "buyer_name": order.buyer_name,
-            "buyer_email": order.buyer_email,
-            "buyer_organisation": order.buyer_organisation,
-            "total": str(order.total),
-            "currency": order.currency,
-            "placed_at": _date(order.created_at),
-            "privacy_notice_accepted_at": _date(order.privacy_accepted_at),
-            "privacy_notice_version": order.privacy_notice_version,
-        },
+        "attendee": _attendee_data(attendee),
+        "order": _order_data(attendee.order),
         "extras": list(attendee.extras.values_list("name", flat=True)),
         "answers": [
             {"question": answer.question.label, "answer": answer.value}
@@ -98,35 +72,10 @@ def export_attendee_data(
     }
     travel = TravelPlan.objects.filter(attendee=attendee).first()
     if travel is not None:
-        data["travel"] = {
-            "arrival_at": _date(travel.arrival_at),
-            "arrival_airport": travel.arrival_airport,
-            "arrival_carrier": travel.arrival_carrier,
-            "arrival_number": travel.arrival_number,
-            "departure_at": _date(travel.departure_at),
-            "departure_airport": travel.departure_airport,
-            "departure_carrier": travel.departure_carrier,
-            "departure_number": travel.departure_number,
-            "lodging": travel.lodging_kind,
-            "lodging_name": travel.lodging_name,
-            "room_sharing_with": travel.room_sharing_with,
-            "pickup_needed": travel.pickup_needed,
-            "visa_letter_status": travel.visa_letter_status,
-        }
+        data["travel"] = _travel_data(travel)
     youth = YouthDetails.objects.filter(attendee=attendee).first()
     if youth is not None and with_youth:
-        consent = getattr(youth, "consent", None)
-        data["youth"] = {
-            "date_of_birth": _date(youth.date_of_birth),
-            "guardian_name": youth.guardian_name,
-            "guardian_email": youth.guardian_email,
-            "guardian_phone": youth.guardian_phone,
-            "medical_notes": youth.medical_notes,
-            "emergency_contact_name": youth.emergency_contact_name,
-            "emergency_contact_phone": youth.emergency_contact_phone,
-            "consent_signed_at": _date(consent.signed_at) if consent else None,
-            "consent_signed_by": consent.signed_name if consent else None,
-        }
+        data["youth"] = _youth_data(youth)
     visa = VisaDetails.objects.filter(attendee=attendee).first()
     if visa is not None and with_passport:
         data["visa"] = {
@@ -141,6 +90,75 @@ def export_attendee_data(
         withheld.append("visa")
     data["withheld"] = withheld
     return data
+
+
+def _attendee_data(attendee: Attendee) -> dict:
+    return {
+        "badge_name": attendee.badge_name,
+        "badge_name_latin": attendee.badge_name_latin,
+        "given_name": attendee.given_name,
+        "family_name": attendee.family_name,
+        "email": attendee.email,
+        "language": attendee.language,
+        "organisation": attendee.organisation,
+        "city": attendee.city,
+        "country": attendee.country.code or "",
+        "ticket_type": attendee.ticket_type.name,
+        "price": str(attendee.price),
+        "delegation": attendee.delegation.name if attendee.delegation else None,
+        "registered_at": _date(attendee.created_at),
+    }
+
+
+def _order_data(order: Order) -> dict:
+    """The order the attendee came with, buyer included (the buyer may be them)."""
+    return {
+        "code": order.code,
+        "event": order.event.name,
+        "status": order.status,
+        "buyer_name": order.buyer_name,
+        "buyer_email": order.buyer_email,
+        "buyer_organisation": order.buyer_organisation,
+        "total": str(order.total),
+        "currency": order.currency,
+        "placed_at": _date(order.created_at),
+        "privacy_notice_accepted_at": _date(order.privacy_accepted_at),
+        "privacy_notice_version": order.privacy_notice_version,
+    }
+
+
+def _travel_data(travel: TravelPlan) -> dict:
+    return {
+        "arrival_at": _date(travel.arrival_at),
+        "arrival_airport": travel.arrival_airport,
+        "arrival_carrier": travel.arrival_carrier,
+        "arrival_number": travel.arrival_number,
+        "departure_at": _date(travel.departure_at),
+        "departure_airport": travel.departure_airport,
+        "departure_carrier": travel.departure_carrier,
+        "departure_number": travel.departure_number,
+        "lodging": travel.lodging_kind,
+        "lodging_name": travel.lodging_name,
+        "room_sharing_with": travel.room_sharing_with,
+        "pickup_needed": travel.pickup_needed,
+        "visa_letter_status": travel.visa_letter_status,
+    }
+
+
+def _youth_data(youth: YouthDetails) -> dict:
+    """Date of birth, guardian, medical and emergency details, and the consent."""
+    consent = getattr(youth, "consent", None)
+    return {
+        "date_of_birth": _date(youth.date_of_birth),
+        "guardian_name": youth.guardian_name,
+        "guardian_email": youth.guardian_email,
+        "guardian_phone": youth.guardian_phone,
+        "medical_notes": youth.medical_notes,
+        "emergency_contact_name": youth.emergency_contact_name,
+        "emergency_contact_phone": youth.emergency_contact_phone,
+        "consent_signed_at": _date(consent.signed_at) if consent else None,
+        "consent_signed_by": consent.signed_name if consent else None,
+    }
 
 
 def is_erased(attendee: Attendee) -> bool:

@@ -1,4 +1,4 @@
-"""Delegation and travel endpoints of API v1 (issue 8).
+"""Delegation and travel endpoints of API v1.
 
 Staff tokens with model permissions. Passport details (`visa`) appear in
 travel plans only for holders of `registration.view_visadetails`, and may be

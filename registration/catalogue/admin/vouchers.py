@@ -1,4 +1,4 @@
-"""Vouchers in the Registration menu group, with bulk creation (issue 7).
+"""Vouchers in the Registration menu group, with bulk creation.
 
 `/admin/vouchers/bulk/`: N codes `<PREFIX>-<8 random characters>` for one
 event, all with the same kind, value, ticket types, uses and validity (times

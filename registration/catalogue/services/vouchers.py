@@ -1,4 +1,4 @@
-"""Vouchers made in bulk: N codes with a prefix and the same settings (issue 7)."""
+"""Vouchers made in bulk: N codes with a prefix and the same settings."""
 
 from __future__ import annotations
 
@@ -62,46 +62,9 @@ def create_vouchers(
     Logged once as `voucher.bulk_created` with the count and prefix.
     """
     prefix = prefix.strip().upper()
-    if not 1 <= count <= MAX_BULK_VOUCHERS:
-        raise VoucherError(
-            _("Create between 1 and %(n)s vouchers at a time.")
-            % {"n": MAX_BULK_VOUCHERS},
-            field="count",
-        )
-    if not prefix or not all(
-        c.isascii() and (c.isalnum() or c in "-_") for c in prefix
-    ):
-        raise VoucherError(
-            _("Use letters, digits, hyphens and underscores only."), field="prefix"
-        )
-    if len(prefix) > 40 - SUFFIX_LENGTH - 1:
-        raise VoucherError(
-            _("Use at most %(n)s characters.") % {"n": 40 - SUFFIX_LENGTH - 1},
-            field="prefix",
-        )
-    if settings.value < 0 or (
-        settings.kind == VoucherKind.PERCENT and settings.value > 100
-    ):
-        raise VoucherError(
-            _("A percentage is between 0 and 100; amounts are not negative."),
-            field="value",
-        )
-    if any(tt.event_id != event.pk for tt in settings.ticket_types):
-        raise VoucherError(
-            _("Choose only ticket types of the voucher's event."), field="ticket_types"
-        )
+    _check_batch(event, count=count, prefix=prefix, settings=settings)
     with transaction.atomic():
-        taken = set(
-            Voucher.objects.filter(event=event, code__istartswith=f"{prefix}-")
-            .annotate(lower=Lower("code"))
-            .values_list("lower", flat=True)
-        )
-        codes: list[str] = []
-        while len(codes) < count:
-            code = f"{prefix}-{draw()}"
-            if code.lower() not in taken:
-                taken.add(code.lower())
-                codes.append(code)
+        codes = _unused_codes(event, prefix=prefix, count=count, draw=draw)
         vouchers = Voucher.objects.bulk_create(
             [
                 Voucher(
@@ -136,3 +99,55 @@ def create_vouchers(
             data={"count": count, "prefix": prefix},
         )
     return vouchers
+
+
+def _check_batch(
+    event: Event, *, count: int, prefix: str, settings: VoucherSettings
+) -> None:
+    """Refuse a batch that cannot be made, naming the field (VoucherError)."""
+    if not 1 <= count <= MAX_BULK_VOUCHERS:
+        raise VoucherError(
+            _("Create between 1 and %(n)s vouchers at a time.")
+            % {"n": MAX_BULK_VOUCHERS},
+            field="count",
+        )
+    if not prefix or not all(
+        c.isascii() and (c.isalnum() or c in "-_") for c in prefix
+    ):
+        raise VoucherError(
+            _("Use letters, digits, hyphens and underscores only."), field="prefix"
+        )
+    if len(prefix) > 40 - SUFFIX_LENGTH - 1:
+        raise VoucherError(
+            _("Use at most %(n)s characters.") % {"n": 40 - SUFFIX_LENGTH - 1},
+            field="prefix",
+        )
+    if settings.value < 0 or (
+        settings.kind == VoucherKind.PERCENT and settings.value > 100
+    ):
+        raise VoucherError(
+            _("A percentage is between 0 and 100; amounts are not negative."),
+            field="value",
+        )
+    if any(tt.event_id != event.pk for tt in settings.ticket_types):
+        raise VoucherError(
+            _("Choose only ticket types of the voucher's event."), field="ticket_types"
+        )
+
+
+def _unused_codes(
+    event: Event, *, prefix: str, count: int, draw: Callable[[], str]
+) -> list[str]:
+    """`count` codes `<prefix>-<suffix>` unused in the event (any case), redrawn on a clash."""
+    taken = set(
+        Voucher.objects.filter(event=event, code__istartswith=f"{prefix}-")
+        .annotate(lower=Lower("code"))
+        .values_list("lower", flat=True)
+    )
+    codes: list[str] = []
+    while len(codes) < count:
+        code = f"{prefix}-{draw()}"
+        if code.lower() not in taken:
+            taken.add(code.lower())
+            codes.append(code)
+    return codes

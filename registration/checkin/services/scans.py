@@ -284,34 +284,12 @@ def redeem_ticket(
                     row.result = CheckInResult.UNKNOWN_TICKET
                     row.raw_code = (secret or f"attendee:{attendee_id}")[:100]
                 else:
-                    row.attendee = attendee
-                    earlier = checkin_sql.earlier_scans(
-                        attendee, checkin_list, device=device, nonce=nonce
-                    )
-                    replay = next(
-                        (
-                            c
-                            for c in earlier
-                            if c.device_id == device.pk and c.nonce == nonce
-                        ),
-                        None,
-                    )
+                    replay = _judge_attendee(row, attendee, checkin_list)
                     if replay is not None:
                         return replay_answer(replay, checkin_list=checkin_list)
-                    last_admission = next(
-                        (c for c in earlier if c.result == CheckInResult.OK), None
-                    )
                     extras = attendee.scan_extras
-                    row.result = _decide(
-                        checkin_list,
-                        attendee=attendee,
-                        on_list=attendee.on_list,
-                        type=type,
-                        scanned_at=scanned_at,
-                        last_admission=last_admission,
-                    )
                     if row.result == CheckInResult.ALREADY_CHECKED_IN:
-                        previous = row.previous = last_admission
+                        previous = row.previous
             checkin_sql.insert_check_in(row)
     except IntegrityError:
         # The same nonce raced in from a retry: the first row stands.
@@ -323,6 +301,20 @@ def redeem_ticket(
         if is_lock_timeout(exc):
             raise Busy(_("Too many scans at once; please scan again.")) from exc
         raise
+    return _scan_answer(
+        row, attendee, checkin_list=checkin_list, extras=extras, previous=previous
+    )
+
+
+def _scan_answer(
+    row: CheckIn,
+    attendee: Attendee | None,
+    *,
+    checkin_list: CheckInList,
+    extras: list[tuple[int, str]],
+    previous: CheckIn | None,
+) -> ScanAnswer:
+    """The answer to a written scan; the person and their extras only when shown."""
     shown = shown_attendee(row.result, attendee)
     return ScanAnswer(
         check_in=row,
@@ -332,11 +324,44 @@ def redeem_ticket(
             row.result,
             checkin_list=checkin_list,
             attendee=shown,
-            type=type,
+            type=row.type,
             previous=previous,
         ),
         previous=previous,
     )
+
+
+def _judge_attendee(
+    row: CheckIn, attendee: Attendee, checkin_list: CheckInList
+) -> CheckIn | None:
+    """Set the unsaved scan's attendee and result, and `previous` when the person
+    is already in; or return the earlier row when this device sent this nonce
+    before (a retry), leaving the scan unjudged.
+
+    The caller holds the attendee's row lock, so no other scan of the person is
+    judged meanwhile."""
+    row.attendee = attendee
+    earlier = checkin_sql.earlier_scans(
+        attendee, checkin_list, device=row.device, nonce=row.nonce
+    )
+    replay = next(
+        (c for c in earlier if c.device_id == row.device_id and c.nonce == row.nonce),
+        None,
+    )
+    if replay is not None:
+        return replay
+    last_admission = next((c for c in earlier if c.result == CheckInResult.OK), None)
+    row.result = _decide(
+        checkin_list,
+        attendee=attendee,
+        on_list=attendee.on_list,
+        type=row.type,
+        scanned_at=row.scanned_at,
+        last_admission=last_admission,
+    )
+    if row.result == CheckInResult.ALREADY_CHECKED_IN:
+        row.previous = last_admission
+    return None
 
 
 def shown_attendee(result: str, attendee: Attendee | None) -> Attendee | None:

@@ -15,7 +15,7 @@ binding cursor, so psycopg prepares them after a few uses and the server stops
 planning them on every scan (Django's own cursors bind on the client, which
 cannot be prepared).
 
-Only services/checkin.py uses this module.
+Only registration/checkin/services/scans.py uses this module.
 """
 
 from __future__ import annotations
@@ -261,29 +261,35 @@ def lock_scanned_attendee(
         if attendee.delegation_id
         else None
     )
-    youth_relation = Attendee._meta.get_field("youth")
-    if row["scan_youth_id"] is None:
-        youth_relation.set_cached_value(attendee, None)
-    else:
-        youth = _instance(
-            YouthDetails, db, {"id": row["scan_youth_id"], "attendee_id": attendee.pk}
-        )
-        consent_relation = YouthDetails._meta.get_field("consent")
-        if row["scan_consent_id"] is None:
-            consent_relation.set_cached_value(youth, None)
-        else:
-            consent_relation.set_cached_value(
-                youth,
-                _instance(
-                    GuardianConsent,
-                    db,
-                    {"id": row["scan_consent_id"], "youth_id": youth.pk},
-                ),
-            )
-        youth_relation.set_cached_value(attendee, youth)
+    _attach_youth(attendee, row, db)
     attendee.on_list = bool(row["scan_on_list"])
     attendee.scan_extras = _sorted_extras(row["scan_extras"])
     return attendee
+
+
+def _attach_youth(attendee: Attendee, row: dict, db: str) -> None:
+    """Cache the attendee's youth details and their guardian consent (or None
+    for each) from the scan row, so the consent check reads no more rows."""
+    youth_relation = Attendee._meta.get_field("youth")
+    if row["scan_youth_id"] is None:
+        youth_relation.set_cached_value(attendee, None)
+        return
+    youth = _instance(
+        YouthDetails, db, {"id": row["scan_youth_id"], "attendee_id": attendee.pk}
+    )
+    consent_relation = YouthDetails._meta.get_field("consent")
+    if row["scan_consent_id"] is None:
+        consent_relation.set_cached_value(youth, None)
+    else:
+        consent_relation.set_cached_value(
+            youth,
+            _instance(
+                GuardianConsent,
+                db,
+                {"id": row["scan_consent_id"], "youth_id": youth.pk},
+            ),
+        )
+    youth_relation.set_cached_value(attendee, youth)
 
 
 EARLIER_FIELDS = [

@@ -397,6 +397,8 @@ def attendees(request, slug: str):
 
 # --- Step 3: review and place ---------------------------------------------------------
 
+REVIEW_TEMPLATE = "registration/orders/checkout_review.html"
+
 
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -423,91 +425,131 @@ def review(request, slug: str):
     except OrderError:
         messages.error(request, _("Please check the details below."))
         return redirect("registration:checkout_attendees", slug=event.slug)
-    alert = ""
-    status = 200
     wants_invoice = (
         preview.status == OrderStatus.PENDING
         and preview.payment_method == PaymentMethod.INVOICE
         and preview.quote.total > 0
     )
     billing = _initial_billing(data) if wants_invoice else {}
+    if request.method == "POST":
+        return _place_reviewed_order(
+            request,
+            event,
+            preview,
+            people,
+            order_kwargs=kwargs,
+            wants_invoice=wants_invoice,
+            billing=billing,
+        )
+    return render(
+        request,
+        REVIEW_TEMPLATE,
+        _review_context(event, preview, people, "", billing, {}),
+    )
+
+
+def _place_reviewed_order(
+    request,
+    event: Event,
+    preview,
+    people,
+    *,
+    order_kwargs: dict,
+    wants_invoice: bool,
+    billing: dict,
+):
+    """The buyer's "Place order": privacy and billing checked, then the order placed.
+
+    A refusal shows the review again with the reason: 400 for a missing agreement,
+    bad billing details or an order the services refuse, 409 when the price
+    changed or seats ran out meanwhile, 503 with Retry-After when the event is
+    too busy to take the order now.
+    """
+    alert = ""
+    status = 200
     billing_errors: dict[str, list[str]] = {}
-    privacy_accepted = request.method == "POST" and bool(request.POST.get("privacy"))
+    privacy_accepted = bool(request.POST.get("privacy"))
     privacy_errors: list[str] = []
-    if request.method == "POST" and not privacy_accepted:
-        # The buyer agrees before any personal data is stored (issue 9).
+    if not privacy_accepted:
+        # The buyer agrees before any personal data is stored.
         privacy_errors = [_("Please agree to the privacy notice to place the order.")]
-        alert = privacy_errors[0]
-        status = 400
-    if request.method == "POST" and wants_invoice:
+        alert, status = privacy_errors[0], 400
+    if wants_invoice:
         billing = {name: request.POST.get(name, "").strip() for name in BILLING_FIELDS}
         try:
             payments.check_billing(_billing_data(billing))
         except payments.PaymentInvalid as exc:
-            for error in exc.errors:
-                name = (error.field or "").replace("billing.", "billing_")
-                billing_errors.setdefault(name, []).append(error.message)
-            alert = _("Please check the billing details.")
-            status = 400
-    if request.method == "POST" and not billing_errors and privacy_accepted:
-        kwargs["buyer"] = replace(buyer, privacy_accepted_at=timezone.now())
+            billing_errors = _billing_errors(exc)
+            alert, status = _("Please check the billing details."), 400
+    if not billing_errors and privacy_accepted:
+        buyer = replace(order_kwargs["buyer"], privacy_accepted_at=timezone.now())
         try:
-            expected = Decimal(request.POST.get("expected_total", ""))
-        except InvalidOperation:
-            expected = Decimal("-1")
-        try:
-            # An invoice order is invoiced as it is placed, to these details.
             order = place_order(
                 event,
-                **kwargs,
-                expected_total=expected,
+                **{**order_kwargs, "buyer": buyer},
+                expected_total=_expected_total(request),
+                # An invoice order is invoiced as it is placed, to these details.
                 billing=_billing_data(billing) if wants_invoice else None,
             )
-        except PriceChanged as exc:
-            alert = exc.message
-            status = 409
-        except SoldOut as exc:
-            alert = exc.message
-            status = 409
+        except (PriceChanged, SoldOut) as exc:
+            alert, status = exc.message, 409
         except Busy as exc:
-            response = render(
-                request,
-                "registration/orders/checkout_review.html",
-                _review_context(
-                    event,
-                    preview,
-                    people,
-                    exc.message,
-                    billing,
-                    billing_errors,
-                    privacy_accepted=privacy_accepted,
-                ),
-                status=503,
+            context = _review_context(
+                event,
+                preview,
+                people,
+                exc.message,
+                billing,
+                billing_errors,
+                privacy_accepted=privacy_accepted,
             )
-            response["Retry-After"] = str(exc.retry_after)
-            return response
+            return _busy_response(request, context, retry_after=exc.retry_after)
         except OrderError as exc:
-            alert = exc.message
-            status = 400
+            alert, status = exc.message, 400
         else:
-            request.session.pop(f"checkout:{event.pk}", None)
-            # Card orders find the "Pay by card" button on their page.
-            return redirect("registration:order", code=order.code, secret=order.secret)
-    return render(
-        request,
-        "registration/orders/checkout_review.html",
-        _review_context(
-            event,
-            preview,
-            people,
-            alert,
-            billing,
-            billing_errors,
-            privacy_accepted=privacy_accepted,
-            privacy_errors=privacy_errors,
-        ),
-        status=status,
+            return _order_placed(request, event, order)
+    context = _review_context(
+        event,
+        preview,
+        people,
+        alert,
+        billing,
+        billing_errors,
+        privacy_accepted=privacy_accepted,
+        privacy_errors=privacy_errors,
     )
+    return render(request, REVIEW_TEMPLATE, context, status=status)
+
+
+def _busy_response(request, context: dict, *, retry_after: int):
+    """The review again, 503 with Retry-After: too busy to take the order now."""
+    response = render(request, REVIEW_TEMPLATE, context, status=503)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _expected_total(request) -> Decimal:
+    """The total the buyer saw; a missing or garbled one never matches a real total."""
+    try:
+        return Decimal(request.POST.get("expected_total", ""))
+    except InvalidOperation:
+        return Decimal("-1")
+
+
+def _billing_errors(exc: payments.PaymentInvalid) -> dict[str, list[str]]:
+    """The billing refusals keyed by form input (`billing.name` → `billing_name`)."""
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        name = (error.field or "").replace("billing.", "billing_")
+        errors.setdefault(name, []).append(error.message)
+    return errors
+
+
+def _order_placed(request, event: Event, order):
+    """Forget the checkout and show the order (placement issued any invoice)."""
+    request.session.pop(f"checkout:{event.pk}", None)
+    # Card orders find the "Pay by card" button on their page.
+    return redirect("registration:order", code=order.code, secret=order.secret)
 
 
 BILLING_FIELDS = (

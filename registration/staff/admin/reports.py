@@ -1,4 +1,4 @@
-"""Reports in the Wagtail admin (issue 7): a dashboard panel and an event report.
+"""Reports in the Wagtail admin: a dashboard panel and an event report.
 
 - Dashboard (`/admin/`): for each event not yet over (three at most), seats
   held against capacity, net revenue, approvals waiting, consent outstanding
@@ -64,8 +64,17 @@ def _money(amount, currency: str) -> str:
 def report_tables(report: selectors.EventReport) -> list[ReportTable]:
     """The report's figures as tables (CSV values are the same as shown)."""
     currency = report.event.currency
-    tables = []
+    return [
+        _ticket_types_table(report, currency),
+        _days_table(report, currency),
+        _revenue_table(report, currency),
+        _status_table(report, currency),
+        *_answer_tables(report),
+    ]
 
+
+def _ticket_types_table(report: selectors.EventReport, currency: str) -> ReportTable:
+    """Seats sold and held and revenue per ticket type, charted as stacked bars."""
     tickets = ReportTable(
         "ticket-types",
         _("Sales by ticket type"),
@@ -95,8 +104,11 @@ def report_tables(report: selectors.EventReport) -> list[ReportTable]:
         ],
         "stacked": True,
     }
-    tables.append(tickets)
+    return tickets
 
+
+def _days_table(report: selectors.EventReport, currency: str) -> ReportTable:
+    """Paid orders by the day they were placed, attendees charted."""
     days = ReportTable(
         "days",
         _("Sales by day"),
@@ -120,8 +132,11 @@ def report_tables(report: selectors.EventReport) -> list[ReportTable]:
             {"label": _("Attendees"), "data": [row.attendees for row in report.days]}
         ],
     }
-    tables.append(days)
+    return days
 
+
+def _revenue_table(report: selectors.EventReport, currency: str) -> ReportTable:
+    """Gross, refunded and net per payment method, with a total row."""
     revenue = ReportTable(
         "revenue",
         _("Revenue by payment method"),
@@ -158,8 +173,11 @@ def report_tables(report: selectors.EventReport) -> list[ReportTable]:
             {"label": _("Net"), "data": [float(r.net) for r in report.revenue]},
         ],
     }
-    tables.append(revenue)
+    return revenue
 
+
+def _status_table(report: selectors.EventReport, currency: str) -> ReportTable:
+    """What staff follow up: seats against capacity, invoices, consent, approvals."""
     status = ReportTable(
         "status", _("To follow"), [_("Figure"), _("Value")], numeric={1}
     )
@@ -185,8 +203,12 @@ def report_tables(report: selectors.EventReport) -> list[ReportTable]:
             f"{report.approvals_waiting} ({report.approval_attendees})",
         ],
     ]
-    tables.append(status)
+    return status
 
+
+def _answer_tables(report: selectors.EventReport) -> list[ReportTable]:
+    """Dietary, accessibility and T-shirt answers counted; T-shirt sizes charted."""
+    tables = []
     for key, title, counts in (
         ("dietary", _("Dietary needs (caterers)"), report.dietary),
         ("accessibility", _("Accessibility needs"), report.accessibility),

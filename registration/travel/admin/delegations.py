@@ -1,10 +1,10 @@
-"""Staff screens for delegations, and the "Travel" menu group (issue 8).
+"""Staff screens for delegations, and the "Travel" menu group.
 
 Delegations: create and edit (a leader with an e-mail address gets the link
 on creation), and a page per delegation with the leader's link to copy, a
 "send link" button, members with payment, consent and travel, the combined
 invoice (PDF, mark paid) and the delegation's visa letters as one PDF.
-The rules live in services/delegations.py and services/travel.py.
+The rules live in registration/travel/services/ (delegations.py, travel.py).
 """
 
 from __future__ import annotations
