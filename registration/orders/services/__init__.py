@@ -1,0 +1,133 @@
+"""Orders: placement under capacity locks, and the one writer of order statuses.
+
+Placement validates everything it can before taking any lock, then, inside
+one transaction, locks the event, its ticket types, extras and the voucher in
+that fixed order (PostgreSQL row locks with a 3 s lock timeout; on SQLite the
+IMMEDIATE transaction already serialises writers), recomputes availability
+and writes the order. A lock not granted in time is `Busy`, never a 500.
+
+The parts, each importing only those above it: requests (what a buyer asks
+for), validation, capacity (locks and seats left), placement, actions (what may
+happen to an order in which status), statuses (the one writer of statuses),
+lifecycle (paid, canceled, expired), edits (review and attendee edits) and
+staff_actions. This module re-exports what other packages import, so callers
+say `from registration.orders.services import place_order`.
+"""
+
+from registration.errors import (
+    OrderInvalid,
+)
+from registration.models import (
+    ORDER_TRANSITIONS,
+)
+from registration.orders.services.actions import (
+    ADMITTABLE_UNPAID,
+    STAFF_ACTION_STATUSES,
+    STAFF_ACTIONS,
+    ActionRefusal,
+    action_refusal,
+    admitted_orders_q,
+    allowed_actions,
+    order_admits_attendees,
+    set_admit_before_payment,
+    set_tickets_blocked,
+    transition_refusal,
+)
+from registration.orders.services.capacity import (
+    LOCK_SQLSTATES,
+    check_capacity,
+    is_lock_timeout,
+    lock_capacity,
+)
+from registration.orders.services.edits import (
+    EDITABLE_ATTENDEE_FIELDS,
+    OrderPreview,
+    attendee_edit_deadline,
+    can_edit_attendees,
+    preview_order,
+    update_attendee,
+)
+from registration.orders.services.lifecycle import (
+    EXPIRY_WARNING_BEFORE,
+    can_buyer_cancel,
+    cancel_order,
+    expire_orders,
+    mark_order_paid,
+    send_expiry_warnings,
+)
+from registration.orders.services.placement import (
+    CARD_HOLD,
+    place_order,
+)
+from registration.orders.services.requests import (
+    ATTENDEE_TEXT_FIELDS,
+    BUYER_COLUMNS,
+    MAX_ATTENDEES_PER_ORDER,
+    YOUTH_TEXT_FIELDS,
+    AttendeeData,
+    BuyerData,
+    YouthData,
+    badge_name_of,
+)
+from registration.orders.services.staff_actions import (
+    extend_order_hold,
+    resend_order_emails,
+)
+from registration.orders.services.statuses import (
+    approve_order,
+    decline_order,
+    transition_order,
+)
+from registration.orders.services.validation import (
+    _pk,
+    parse_date_safe,
+)
+
+__all__ = [
+    "ADMITTABLE_UNPAID",
+    "ATTENDEE_TEXT_FIELDS",
+    "BUYER_COLUMNS",
+    "CARD_HOLD",
+    "EDITABLE_ATTENDEE_FIELDS",
+    "EXPIRY_WARNING_BEFORE",
+    "LOCK_SQLSTATES",
+    "MAX_ATTENDEES_PER_ORDER",
+    "ORDER_TRANSITIONS",
+    "STAFF_ACTIONS",
+    "STAFF_ACTION_STATUSES",
+    "YOUTH_TEXT_FIELDS",
+    "ActionRefusal",
+    "AttendeeData",
+    "BuyerData",
+    "OrderInvalid",
+    "OrderPreview",
+    "YouthData",
+    "_pk",
+    "action_refusal",
+    "admitted_orders_q",
+    "allowed_actions",
+    "approve_order",
+    "attendee_edit_deadline",
+    "badge_name_of",
+    "can_buyer_cancel",
+    "can_edit_attendees",
+    "cancel_order",
+    "check_capacity",
+    "decline_order",
+    "expire_orders",
+    "extend_order_hold",
+    "is_lock_timeout",
+    "lock_capacity",
+    "mark_order_paid",
+    "order_admits_attendees",
+    "parse_date_safe",
+    "place_order",
+    "preview_order",
+    "resend_order_emails",
+    "send_expiry_warnings",
+    "set_admit_before_payment",
+    "set_tickets_blocked",
+    "transition_order",
+    "transition_refusal",
+    "update_attendee",
+]
