@@ -1,4 +1,4 @@
-"""Staff screens for badges and tickets in the Wagtail admin (issue 5).
+"""Staff screens for badges and tickets in the Wagtail admin.
 
 - **Print badges** (`/admin/badges/`): pick an event, choose who (ticket types,
   delegations, checked in or not, not printed since …), the order, the layout
@@ -12,7 +12,7 @@
 Printing needs the `registration.print_badges` permission (superusers have
 it); reissuing a ticket needs the change permission on attendees. The
 services log every print and reissue. Print badges joins the Events menu group;
-Attendees (with the filters of issue 7: extra, consent, checked in) the
+Attendees (filtered by extra, consent and check-in) the
 Registration group (admin_orders.py).
 """
 

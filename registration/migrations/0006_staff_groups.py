@@ -1,4 +1,4 @@
-"""Staff groups (issue 7, item 2) with their model permissions.
+"""Staff groups with their model permissions.
 
 "Youth protection" is the only group given the permissions on YouthDetails
 (dates of birth, guardian and medical data). Wagtail's own Editors and

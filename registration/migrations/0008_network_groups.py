@@ -1,4 +1,4 @@
-"""Staff-group permissions for the network models (issue 8).
+"""Staff-group permissions for the network models.
 
 The Travel desk is the only group with the VisaDetails permissions and the
 right to issue visa letters (DESIGN invariant 7). Registration managers keep

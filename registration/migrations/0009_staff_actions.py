@@ -1,4 +1,4 @@
-"""Staff group permissions for the staff actions of issue 7 (see staff_access.py).
+"""Staff group permissions for the staff actions on orders (see staff/access.py).
 
 - Finance records payments (`add_payment`: marking an order paid) and refunds,
   and no longer holds `change_order`, which now means the Registration

@@ -1,5 +1,5 @@
 """Who sees delegation invoices: Finance marks them paid, Registration managers
-and the Travel desk see them beside the delegation (issue 8, delegations)."""
+and the Travel desk see them beside the delegation."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations

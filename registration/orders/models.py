@@ -80,7 +80,7 @@ class Order(models.Model):
         choices=PaymentMethod.choices,
         default=PaymentMethod.CARD,
     )
-    # Payments (issue 4): staff let trusted organisations in before their invoice
+    # Payments: staff let trusted organisations in before their invoice
     # is paid; services/tickets.py reads it. Added by migration 0005_payments.
     admit_before_payment = models.BooleanField(
         _("admit before payment"),
@@ -122,7 +122,7 @@ class Order(models.Model):
         related_name="+",
         verbose_name=_("placed by staff user"),
     )
-    # Privacy (issue 9): when the buyer agreed to which privacy notice, at
+    # Privacy: when the buyer agreed to which privacy notice, at
     # checkout (or as passed by an API integrator). Empty: not asked.
     privacy_accepted_at = models.DateTimeField(
         _("privacy notice accepted at"), null=True, blank=True

@@ -1,4 +1,4 @@
-"""The staff actions on one order (issue 7): each a confirmation page (GET) and
+"""The staff actions on one order: each a confirmation page (GET) and
 the action itself (POST with CSRF), each checked against staff_access.py and
 performed by a service that writes the ActivityLog.
 

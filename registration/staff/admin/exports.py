@@ -1,4 +1,4 @@
-"""Export attendees and orders from the Wagtail admin (issue 7).
+"""Export attendees and orders from the Wagtail admin.
 
 - `/admin/exports/`: choose an event and what to export.
 - `/admin/exports/events/<id>/<kind>/`: choose the columns, the orders' statuses

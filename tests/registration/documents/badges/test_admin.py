@@ -169,7 +169,7 @@ def test_superusers_may_print_and_see_every_action(client, event, people):
     assert [screen.status_code, listing.status_code, page.status_code] == [200] * 3
     assert reverse("attendees:reissue", args=[attendee.pk]).encode() in listing.content
     # No generic edit screen: attendees change through their order's service
-    # (the order screen's "Edit details" page, issue 7).
+    # (the order screen's "Edit details" page).
     assert b"/admin/attendees/edit/" not in listing.content
 
 
