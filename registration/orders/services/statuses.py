@@ -169,6 +169,3 @@ def decline_order(order: Order, *, by, reason: str = "") -> Order:
     return transition_order(
         order, to=OrderStatus.CANCELED, by=by, reason=reason or "declined"
     )
-
-
-# Unpaid statuses whose attendees staff may let in before payment.
