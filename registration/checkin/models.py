@@ -1,7 +1,7 @@
 """Door check-in: where admission is checked, the scanning devices, and the scan log.
 
 CheckIn rows are append-only: every scan, refused ones included, is one row,
-written by services/checkin.py and never changed afterwards (DESIGN invariant 6).
+written by services/scans.py and never changed afterwards (DESIGN invariant 6).
 Device tokens are stored as SHA-256 digests, like staff API tokens.
 """
 

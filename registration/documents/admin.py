@@ -13,7 +13,7 @@ Printing needs the `registration.print_badges` permission (superusers have
 it); reissuing a ticket needs the change permission on attendees. The
 services log every print and reissue. Print badges joins the Events menu group;
 Attendees (filtered by extra, consent and check-in) the
-Registration group (admin_orders.py).
+Registration group (orders/admin/orders.py).
 """
 
 from __future__ import annotations
@@ -675,7 +675,8 @@ class AttendeeViewSet(EditOrInspectLinks, ModelViewSet):
     ordering = ["family_name", "given_name", "pk"]
 
     def get_common_view_kwargs(self, **kwargs):
-        # Read-only here: attendees change through their order (services/orders.py).
+        # Read-only here: attendees change through their order
+        # (orders/services/edits.py).
         return super().get_common_view_kwargs(
             **{
                 "add_url_name": None,
@@ -709,7 +710,7 @@ badge_printing_viewset = BadgePrintingViewSet()
 def _join_events_menu() -> None:
     """Put Print badges in the Events menu group, whose hook runs after this import.
 
-    The Attendees screen belongs to the Registration group (admin_orders.py).
+    The Attendees screen belongs to the Registration group (orders/admin/orders.py).
     """
     from registration.catalogue.admin.events import EventsMenuGroup
 

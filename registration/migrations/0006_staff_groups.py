@@ -45,7 +45,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         *_model_perms(
             ("view",), "payment", "refund", "invoice", "stripeevent", "billingdetails"
         ),
-        # Marking an invoice paid changes the order (admin_payments.py).
+        # Marking an invoice paid changes the order (payments/admin.py).
         "change_order",
         "add_refund",
         "change_invoice",

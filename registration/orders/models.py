@@ -1,4 +1,4 @@
-"""Orders and the people they admit. Status moves live in services/orders.py."""
+"""Orders and the people they admit. Status moves live in services/statuses.py."""
 
 from decimal import Decimal
 
@@ -22,7 +22,7 @@ class OrderStatus(models.TextChoices):
 
 
 # The allowed moves (DESIGN.md, "Order statuses and moves"). Only
-# services/orders.py performs them. An approved order with nothing to pay goes
+# services/statuses.py performs them. An approved order with nothing to pay goes
 # straight from awaiting approval to paid.
 ORDER_TRANSITIONS: dict[str, set[str]] = {
     OrderStatus.PENDING: {OrderStatus.PAID, OrderStatus.EXPIRED, OrderStatus.CANCELED},
@@ -80,8 +80,8 @@ class Order(models.Model):
         choices=PaymentMethod.choices,
         default=PaymentMethod.CARD,
     )
-    # Payments: staff let trusted organisations in before their invoice
-    # is paid; services/tickets.py reads it. Added by migration 0005_payments.
+    # Payments: staff let trusted organisations in before their invoice is paid;
+    # documents/services/tickets.py reads it. Added by migration 0005_payments.
     admit_before_payment = models.BooleanField(
         _("admit before payment"),
         default=False,

@@ -1,8 +1,9 @@
 """Staff screens for money: payments (with refunds), refunds, invoices, Stripe events.
 
 Imported from wagtail_hooks.py; registers its own "Payments" menu group. The
-screens call services/payments.py and hold no rules of their own. Without
-Stripe keys each listing says that card payments are off, and why.
+screens call the payments service (payments/services/) and hold no rules of
+their own. Without Stripe keys each listing says that card payments are off,
+and why.
 
 Bank-transfer refunds are sent by hand: "Bank refunds to send" lists the
 pending ones (by event), and each one's confirmation page (also linked from
@@ -474,7 +475,7 @@ class InvoiceViewSet(ReadOnlyViewSet):
 
     def mark_paid_view(self, request, pk):
         """Record the bank transfer that pays the invoice."""
-        # Recording a transfer writes a Payment: Finance (staff_access.py).
+        # Recording a transfer writes a Payment: Finance (staff/access.py).
         if not request.user.has_perm("registration.add_payment"):
             raise PermissionDenied
         invoice = get_object_or_404(Invoice.objects.select_related("order"), pk=pk)

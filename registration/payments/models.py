@@ -1,7 +1,8 @@
 """Money movements: payments, refunds, Stripe events, invoices and credit notes.
 
-Only services/payments.py writes these rows. Amounts are `Decimal` in the
-order's currency; Stripe's integer minor units never reach the database.
+Only the payments service (services/) writes these rows. Amounts are
+`Decimal` in the order's currency; Stripe's integer minor units never reach
+the database.
 """
 
 from decimal import Decimal
@@ -29,12 +30,13 @@ class PaymentStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
-# The allowed moves of a payment attempt, as services/payments.py makes them
-# (guarded there by `check_status_move`). An attempt is created `creating` (a
-# bank transfer staff record is created `succeeded`); Stripe's answer opens or
-# ends it. Money that arrives for an attempt already given up (failed: the
-# session's creation had no answer; expired: the hold ran out while it was
-# created) is still recorded as succeeded, then refunded as a late payment.
+# The allowed moves of a payment attempt, as the payments service makes them
+# (guarded by `check_status_move` in services/rules.py). An attempt is created
+# `creating` (a bank transfer staff record is created `succeeded`); Stripe's
+# answer opens or ends it. Money that arrives for an attempt already given up
+# (failed: the session's creation had no answer; expired: the hold ran out
+# while it was created) is still recorded as succeeded, then refunded as a
+# late payment.
 PAYMENT_TRANSITIONS: dict[str, set[str]] = {
     PaymentStatus.CREATING: {
         PaymentStatus.OPEN,

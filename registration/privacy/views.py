@@ -1,4 +1,4 @@
-"""The privacy notice buyers agree to at checkout (services/privacy.py keeps its version)."""
+"""The privacy notice buyers agree to at checkout (services.py keeps its version)."""
 
 from django.conf import settings
 from django.shortcuts import render

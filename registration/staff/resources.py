@@ -387,7 +387,7 @@ class VoucherResource(FormulaSafeExport, CheckManyToManyFirst, resources.ModelRe
 
 class DelegationMemberResource(FormulaSafeExport, resources.Resource):
     """The columns of a delegation's member list; services/imports.py turns each row
-    into an attendee of one order placed through services/orders.py.
+    into an attendee of one order placed through orders/services/placement.py.
 
     Columns other than these whose header is the label of one of the event's
     questions are read as that question's answer.

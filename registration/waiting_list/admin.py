@@ -1,6 +1,6 @@
 """The waiting list in the Registration menu group.
 
-Offers go out by themselves (the periodic loop, services/waiting_list.py,
+Offers go out by themselves (the periodic loop, services.py,
 first come first served). Staff holding `registration.change_waitinglistentry`
 (Registration managers) may offer the places to someone now, when they are
 free, or take someone off the list; each is confirmed on its own page, sent

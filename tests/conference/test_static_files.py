@@ -5,7 +5,7 @@ finds (CSS url() and @import, source maps of CSS and JS) to the hashed name,
 and refuses one whose file is missing. This walks every file of static/ with
 the storage's own patterns, so a vendored file with a dangling source map or
 a stylesheet pointing at a missing image fails here by name; the production
-path test (tests/conference/test_production_path.py) runs collectstatic itself.
+path test (tests/production/test_production_path.py) runs collectstatic itself.
 """
 
 import fnmatch

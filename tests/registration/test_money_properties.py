@@ -1,5 +1,6 @@
 """Property tests for money (registration/money.py) and voucher prices
-(services/pricing.discounted_price): for every amount, not a few examples."""
+(registration/catalogue/services/pricing.discounted_price): for every amount,
+not a few examples."""
 
 from decimal import Decimal
 

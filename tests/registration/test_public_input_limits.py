@@ -414,8 +414,9 @@ def delegation_travel(w) -> Entry:
 
 def delegation_close(w) -> Entry:
     client, secret = w["client"], w["delegation"].secret
-    # Checked as the invoice's billing details (services/payments.py), whose
-    # columns match the delegation's billing_* ones (a test below).
+    # Checked as the invoice's billing details
+    # (registration/payments/services/invoices.py), whose columns match the
+    # delegation's billing_* ones (a test below).
     inputs, unmapped = _mapped(
         delegation_page.BILLING_FIELDS, BillingDetails, prefix="billing."
     )
@@ -695,7 +696,7 @@ def test_a_name_no_font_can_print_is_refused(world, entry_name):
 # reaches, each with the reason.
 NOT_FROM_OUTSIDE = {
     Order: {"code", "secret", "status", "payment_method", "privacy_notice_version"}
-    | {"currency"},  # all set by services/orders.py
+    | {"currency"},  # all set by registration/orders/services/placement.py
     Attendee: {"secret"},
     YouthDetails: {"consent_token"},
     # The browser's User-Agent header, cut to its 300 characters (fitted).

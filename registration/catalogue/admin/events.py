@@ -151,8 +151,9 @@ class EventsMenuGroup(ModelViewSetGroup):
     menu_order = 200
     items = (
         EventViewSet("events"),
-        # Vouchers: in the Registration group, with bulk creation (admin_vouchers.py);
-        # delegations: in the Travel group (admin_delegations.py).
+        # Vouchers: in the Registration group, with bulk creation
+        # (catalogue/admin/vouchers.py); delegations: in the Travel group
+        # (travel/admin/delegations.py).
     )
 
 

@@ -1,15 +1,15 @@
 """The staff actions on one order: each a confirmation page (GET) and
-the action itself (POST with CSRF), each checked against staff_access.py and
+the action itself (POST with CSRF), each checked against staff/access.py and
 performed by a service that writes the ActivityLog.
 
-- Resend e-mails (`orders:resend`): services/orders.resend_order_emails.
-- Mark paid (`orders:mark_paid`): services/payments.mark_paid_by_transfer.
-- Extend hold (`orders:extend_hold`): services/orders.extend_order_hold.
-- Cancel (`orders:cancel`): services/payments.cancel_order_with_refund, which
+- Resend e-mails (`orders:resend`): orders/services/staff_actions.resend_order_emails.
+- Mark paid (`orders:mark_paid`): payments/services/invoices.mark_paid_by_transfer.
+- Extend hold (`orders:extend_hold`): orders/services/staff_actions.extend_order_hold.
+- Cancel (`orders:cancel`): payments/services/refunds.cancel_order_with_refund, which
   credits an issued invoice and, when the user may refund and asks, refunds.
 - Block / unblock tickets (`orders:block_tickets`, `orders:unblock_tickets`):
-  services/orders.set_tickets_blocked; the door then answers `blocked`.
-- Edit an attendee (`orders:edit_attendee`): services/orders.update_attendee.
+  orders/services/actions.set_tickets_blocked; the door then answers `blocked`.
+- Edit an attendee (`orders:edit_attendee`): orders/services/edits.update_attendee.
 
 Approve, decline and admit-before-payment live in orders.py; refunds
 reuse the Payments screen's refund page, reissuing a ticket the Attendees
@@ -52,7 +52,7 @@ class OrderActionView(WagtailAdminTemplateMixin, FormView):
     form_class = forms.Form
     submit_label = gettext_lazy("Confirm")
     submit_class = "button"
-    # The name in services/orders.STAFF_ACTIONS that says when the action applies.
+    # The name in orders/services/actions.STAFF_ACTIONS that says when it applies.
     action: str | None = None
 
     def has_permission(self, user) -> bool:

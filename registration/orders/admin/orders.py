@@ -10,15 +10,16 @@ member organisations and the waiting list, in a "Registration" menu group.
   (the "Youth protection" group). Actions (approve, decline, admit before
   payment here; resend e-mails, mark paid, extend hold, cancel, block or
   unblock the tickets, edit an attendee in actions.py) are each confirmed on their own page,
-  sent as a POST with CSRF, checked against staff_access.py and performed by
+  sent as a POST with CSRF, checked against staff/access.py and performed by
   a service.
-- **Attendees** (admin_badges.py) and **Vouchers** (admin_vouchers.py, with
-  bulk creation) join this group.
+- **Attendees** (documents/admin.py) and **Vouchers** (catalogue/admin/vouchers.py,
+  with bulk creation) join this group.
 - **Consent texts**: per event and versioned. A version a guardian has signed
   is never edited; staff add the next version instead.
 - **Member organisations**: the member codes that unlock member prices.
-- **Waiting list**: offers go out by themselves (services/waiting_list.py);
-  staff may offer the places to someone now, or take someone off the list.
+- **Waiting list** (waiting_list/admin.py): offers go out by themselves
+  (waiting_list/services.py); staff may offer the places to someone now, or
+  take someone off the list.
 
 Imported from wagtail_hooks.py. Orders change only through the services, so
 their add, edit and delete screens do not exist.
@@ -132,7 +133,7 @@ class FlagsColumn(Column):
 
 
 # How the order list and page offer each staff action of
-# services/orders.STAFF_ACTIONS (whose order they follow): label, icon,
+# orders/services/actions.STAFF_ACTIONS (whose order they follow): label, icon,
 # priority, and who may take it. Whether it applies to the order now is the
 # orders service's answer (`allowed_actions`), which its screen and service share.
 ACTION_BUTTONS = {

@@ -38,7 +38,8 @@ class BuyerData:
     address: str = ""
     tax_id: str = ""
     language: str = "en"
-    # When the buyer agreed to the privacy notice (services/privacy.py); None: not asked.
+    # When the buyer agreed to the privacy notice (privacy/services.py);
+    # None: not asked.
     privacy_accepted_at: datetime | None = None
 
 

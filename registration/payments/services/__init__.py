@@ -6,7 +6,7 @@ Money state changes only on what Stripe says when asked: an event is stored
 once by its id, then the Checkout Session, PaymentIntent or refund list is
 fetched again from Stripe and applied under row locks, so an event that comes
 twice, two deliveries at the same moment, or events out of order change
-nothing twice. Order statuses move only through services/orders.py.
+nothing twice. Order statuses move only through orders/services/statuses.py.
 
 Stripe is called outside every capacity lock. A refund is written as a
 pending Refund row first and sent to Stripe after the commit with the row's

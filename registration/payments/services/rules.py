@@ -148,7 +148,7 @@ def check_status_move(record, *, to: str, table: dict[str, set[str]]) -> None:
 
     Called before every status this module writes on a payment, refund or
     invoice (PAYMENT_TRANSITIONS, REFUND_TRANSITIONS, INVOICE_TRANSITIONS),
-    and by services/delegations.py for delegations and their combined
+    and by travel/services/delegations.py for delegations and their combined
     invoices. Staying in the same status is no move and passes.
     """
     old = record.status

@@ -6,11 +6,12 @@ The real run checks everything again (the data may have changed in between)
 and writes all rows or none: one bad row rolls the whole file back.
 
 Delegation members become attendees of ONE order placed through
-`services/orders.place_order` (same prices, capacity locks, ages, questions and
-guardian consent as any order), with the delegation set on each attendee in
-the same transaction. One order per file keeps the import atomic and gives
-the delegation one invoice; `MAX_ATTENDEES_PER_ORDER` (50) is therefore the
-largest file, and a bigger delegation is imported in several files.
+`orders/services/placement.place_order` (same prices, capacity locks, ages,
+questions and guardian consent as any order), with the delegation set on each
+attendee in the same transaction. One order per file keeps the import atomic
+and gives the delegation one invoice; `MAX_ATTENDEES_PER_ORDER` (50) is
+therefore the largest file, and a bigger delegation is imported in several
+files.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 desk only), arrivals and departures manifests (screen, CSV, PDF), the rooming
 list, and visa invitation letters.
 
-Registered in the "Travel" menu group by admin_delegations.py. Every view
+Registered in the "Travel" menu group by delegations.py. Every view
 checks its own permission; passport values appear only for holders of
 `registration.view_visadetails`, and never in a manifest or rooming export.
 """

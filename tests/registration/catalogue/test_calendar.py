@@ -1,4 +1,5 @@
-""".ics files (registration/catalogue/services/calendar.py and views/calendar.py): valid RFC 5545."""
+""".ics files (registration/catalogue/services/calendar.py, served by
+registration/catalogue/views.py): valid RFC 5545."""
 
 from datetime import UTC, datetime
 

@@ -1,4 +1,4 @@
-"""Jobs whose worker died are queued again (services/recovery.py), on the
+"""Jobs whose worker died are queued again (registration/jobs/recovery.py), on the
 database task backend that `db_worker` serves."""
 
 from datetime import timedelta

@@ -1,4 +1,5 @@
-"""Property test for capacity accounting (services/orders.py, selectors.py):
+"""Property test for capacity accounting (registration/orders/services/capacity.py
+and placement.py, registration/catalogue/selectors.py):
 for any sequence of placing, paying, cancelling and letting holds run out,
 the seats the selectors report and what placement allows match a plain model
 of the rules, and nothing is ever sold beyond a ticket type's, an extra's or
@@ -28,7 +29,8 @@ from tests.factories import EventFactory, ExtraFactory, TicketTypeFactory
 
 pytestmark = pytest.mark.django_db
 
-HOLD = timedelta(minutes=30)  # card holds (services/orders.CARD_HOLD)
+# Card holds (registration/orders/services/placement.CARD_HOLD).
+HOLD = timedelta(minutes=30)
 slugs = count()
 
 place = st.tuples(

@@ -1,4 +1,5 @@
-"""Starting a card payment: one Checkout Session per attempt (services/payments.py)."""
+"""Starting a card payment: one Checkout Session per attempt
+(registration/payments/services/checkout.py)."""
 
 from datetime import timedelta
 

@@ -1,4 +1,5 @@
-"""Privacy actions in the admin: data download and erasure (admin_privacy.py)."""
+"""Privacy actions in the admin: data download and erasure
+(registration/privacy/admin.py)."""
 
 import json
 from datetime import date
