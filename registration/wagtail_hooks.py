@@ -1,8 +1,9 @@
 """Wagtail loads this module at start-up: it imports each package's admin
 module, and each registers its own menu items and viewsets with Wagtail's hooks
-when imported. Nothing imports this module back, so the admin modules need not
-know about each other; the Events menu group is registered first, so it comes
-first in the menu."""
+when imported; screens that belong to another package's menu group join it by
+name (registration/admin_menus.py). Nothing imports this module back, so the
+admin modules need not know about each other; the Events menu group is
+registered first, so it comes first in the menu."""
 
 from importlib import import_module
 
@@ -18,6 +19,7 @@ ADMIN_MODULES = (
     "registration.staff.admin.api_tokens",  # Settings → API tokens
     "registration.staff.admin.data",  # reports, exports, imports
     "registration.travel.admin.delegations",  # the Travel menu
+    "registration.waiting_list.admin",  # the waiting list, in the Registration menu
 )
 
 for module in ADMIN_MODULES:

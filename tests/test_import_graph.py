@@ -22,6 +22,14 @@ def test_every_import_runs_in_the_documented_direction():
     )
 
 
+def test_admin_modules_join_other_menus_by_name_not_by_import():
+    wrong = import_graph.admin_cross_imports(import_graph.import_graph())
+
+    assert wrong == [], "\n".join(
+        f"{edge.source}:{edge.line} imports {edge.target}" for edge in wrong
+    )
+
+
 def test_the_checker_sees_a_circle_and_a_wrong_direction(tmp_path, monkeypatch):
     # A small tree of its own, so the two tests above are known to be able to fail.
     package = tmp_path / "registration"
@@ -36,6 +44,14 @@ def test_the_checker_sees_a_circle_and_a_wrong_direction(tmp_path, monkeypatch):
     )
     (package / "orders" / "views.py").write_text("import cms.pages\n")
     (package / "money.py").write_text("from registration.orders.views import page\n")
+    (package / "payments").mkdir()
+    (package / "jobs").mkdir()
+    for path in ("payments/__init__.py", "jobs/__init__.py", "jobs/admin.py"):
+        (package / path).write_text("")
+    (package / "orders" / "admin.py").write_text(
+        "from registration.payments import admin\nfrom registration.jobs import admin\n"
+    )
+    (package / "payments" / "admin.py").write_text("")
     (tmp_path / "cms").mkdir()
     (tmp_path / "cms" / "__init__.py").write_text("")
     (tmp_path / "cms" / "pages.py").write_text("from registration import money\n")
@@ -50,6 +66,9 @@ def test_the_checker_sees_a_circle_and_a_wrong_direction(tmp_path, monkeypatch):
         ["cms.pages", "registration.money", "registration.orders.views"],
         ["registration.orders.models", "registration.orders.services"],
     ]
+    assert [
+        (edge.source, edge.target) for edge in import_graph.admin_cross_imports(graph)
+    ] == [("registration.orders.admin", "registration.payments.admin")]
     assert wrong == {
         ("registration.orders.models", "registration.orders.services"),
         ("registration.orders.views", "cms.pages"),

@@ -44,6 +44,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import AdminDateTimeInput
 from wagtail.admin.widgets.button import Button, HeaderButton
 
+from registration import admin_menus
 from registration.admin_links import EditOrInspectLinks
 from registration.documents.services import badges, tickets
 from registration.downloads import file_download, stored_file_download
@@ -707,17 +708,8 @@ attendee_viewset = AttendeeViewSet("attendees")
 badge_printing_viewset = BadgePrintingViewSet()
 
 
-def _join_events_menu() -> None:
-    """Put Print badges in the Events menu group, whose hook runs after this import.
-
-    The Attendees screen belongs to the Registration group (orders/admin/orders.py).
-    """
-    from registration.catalogue.admin.events import EventsMenuGroup
-
-    EventsMenuGroup.items = (*EventsMenuGroup.items, badge_printing_viewset)
-
-
-_join_events_menu()
+admin_menus.join(admin_menus.EVENTS, badge_printing_viewset, position=20)
+admin_menus.join(admin_menus.REGISTRATION, attendee_viewset, position=20)
 
 
 @hooks.register("register_permissions")

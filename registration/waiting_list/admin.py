@@ -27,6 +27,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
+from registration import admin_menus
 from registration.admin_links import EditOrInspectLinks
 from registration.errors import RegistrationError
 from registration.models import Event, WaitingListEntry, WaitingListStatus
@@ -242,3 +243,8 @@ class WaitingListViewSet(EditOrInspectLinks, ModelViewSet):
             path("offer/<int:pk>/", OfferEntryView.as_view(), name="offer"),
             path("cancel/<int:pk>/", CancelEntryView.as_view(), name="cancel"),
         ]
+
+
+admin_menus.join(
+    admin_menus.REGISTRATION, WaitingListViewSet("waiting_list"), position=40
+)

@@ -13,6 +13,7 @@ from wagtail.admin.panels import (
 )
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
+from registration import admin_menus
 from registration.catalogue.admin.forms import EventAdminForm, VoucherAdminForm
 from registration.models import Event, Voucher
 
@@ -149,12 +150,16 @@ class EventsMenuGroup(ModelViewSetGroup):
     menu_label = _("Events")
     menu_icon = "date"
     menu_order = 200
-    items = (
-        EventViewSet("events"),
-        # Vouchers: in the Registration group, with bulk creation
-        # (catalogue/admin/vouchers.py); delegations: in the Travel group
+
+    @property
+    def items(self):
+        # Vouchers are in the Registration group, with bulk creation
+        # (catalogue/admin/vouchers.py); delegations in the Travel group
         # (travel/admin/delegations.py).
-    )
+        return admin_menus.members(admin_menus.EVENTS)
+
+
+admin_menus.join(admin_menus.EVENTS, EventViewSet("events"), position=10)
 
 
 @hooks.register("register_admin_viewset")

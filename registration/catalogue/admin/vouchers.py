@@ -20,6 +20,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import AdminDateTimeInput
 from wagtail.admin.widgets.button import HeaderButton
 
+from registration import admin_menus
 from registration.catalogue.admin.events import VoucherViewSet
 from registration.catalogue.admin.forms import _read_as_wall_time
 from registration.catalogue.services import vouchers
@@ -189,3 +190,6 @@ class BulkVoucherViewSet(VoucherViewSet):
             *super().get_urlpatterns(),
             path("bulk/", BulkVoucherView.as_view(), name="bulk"),
         ]
+
+
+admin_menus.join(admin_menus.REGISTRATION, BulkVoucherViewSet("vouchers"), position=30)

@@ -46,9 +46,8 @@ from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets.button import Button
 
+from registration import admin_menus
 from registration.admin_links import EditOrInspectLinks
-from registration.catalogue.admin.vouchers import BulkVoucherViewSet
-from registration.documents.admin import attendee_viewset
 from registration.errors import RegistrationError
 from registration.models import (
     ConsentText,
@@ -64,7 +63,6 @@ from registration.orders import services as order_service
 from registration.orders.admin import actions
 from registration.payments import selectors as payment_selectors
 from registration.staff import access as staff_access
-from registration.waiting_list.admin import WaitingListViewSet
 
 
 def _read_only_view_kwargs() -> dict:
@@ -561,18 +559,27 @@ class MemberOrganisationViewSet(ModelViewSet):
     copy_view_enabled = False
 
 
+admin_menus.join(admin_menus.REGISTRATION, OrdersViewSet("orders"), position=10)
+# Attendees (20, documents/admin.py), Vouchers (30, catalogue/admin/vouchers.py),
+# Waiting list (40, waiting_list/admin.py) join from their own packages.
+admin_menus.join(
+    admin_menus.REGISTRATION, ConsentTextViewSet("consent_texts"), position=50
+)
+admin_menus.join(
+    admin_menus.REGISTRATION,
+    MemberOrganisationViewSet("member_organisations"),
+    position=60,
+)
+
+
 class RegistrationMenuGroup(ModelViewSetGroup):
     menu_label = gettext_lazy("Registration")
     menu_icon = "form"
     menu_order = 210
-    items = (
-        OrdersViewSet("orders"),
-        attendee_viewset,
-        BulkVoucherViewSet("vouchers"),
-        WaitingListViewSet("waiting_list"),
-        ConsentTextViewSet("consent_texts"),
-        MemberOrganisationViewSet("member_organisations"),
-    )
+
+    @property
+    def items(self):
+        return admin_menus.members(admin_menus.REGISTRATION)
 
 
 @hooks.register("register_admin_viewset")
