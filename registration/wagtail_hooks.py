@@ -10,7 +10,9 @@ from importlib import import_module
 ADMIN_MODULES = (
     "registration.catalogue.admin.events",  # Events, vouchers, the account menu
     "registration.catalogue.admin.vouchers",  # bulk voucher codes
+    "registration.catalogue.admin.members",  # member organisations
     "registration.checkin.admin",  # the Check-in menu group
+    "registration.consent.admin",  # consent texts, in the Registration menu
     "registration.documents.admin",  # Attendees and Print badges
     "registration.network.admin",  # the Network menu
     "registration.orders.admin.orders",  # the Registration menu

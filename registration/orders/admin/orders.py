@@ -30,8 +30,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Max
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -40,7 +39,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
-from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
@@ -50,9 +48,7 @@ from registration import admin_menus
 from registration.admin_links import EditOrInspectLinks
 from registration.errors import RegistrationError
 from registration.models import (
-    ConsentText,
     Event,
-    MemberOrganisation,
     Order,
     OrderStatus,
     PaymentMethod,
@@ -486,90 +482,11 @@ class OrdersViewSet(EditOrInspectLinks, ModelViewSet):
         return redirect(inspect_url)
 
 
-# --- Consent texts -----------------------------------------------------------------
-
-
-class ConsentTextForm(WagtailAdminModelForm):
-    """Empty version on a new text: the event's next version number."""
-
-    class Meta:
-        model = ConsentText
-        fields = ["event", "version", "title", "body"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["version"].required = False
-        self.fields["version"].help_text = gettext_lazy(
-            "Empty: the next version for this event."
-        )
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance.pk and self.instance.consents.exists():
-            raise ValidationError(
-                _(
-                    "Guardians have signed this version, so it cannot change; "
-                    "add a new version instead."
-                ),
-                code="signed",
-            )
-        event = cleaned.get("event")
-        if event is not None and cleaned.get("version") is None:
-            latest = ConsentText.objects.filter(event=event).aggregate(
-                latest=Max("version")
-            )["latest"]
-            cleaned["version"] = (latest or 0) + 1
-            self.instance.version = cleaned["version"]
-        return cleaned
-
-
-class ConsentTextViewSet(ModelViewSet):
-    model = ConsentText
-    icon = "doc-full"
-    menu_label = gettext_lazy("Consent texts")
-    menu_order = 200
-    list_display = ["title", "event", "version", "created_at"]
-    list_filter = ["event"]
-    search_fields = ["title"]
-    ordering = ["event", "-version"]
-    copy_view_enabled = False
-    inspect_view_enabled = True
-
-    def get_form_class(self, for_update=False):
-        return ConsentTextForm
-
-    def get_index_view_kwargs(self, **kwargs):
-        return super().get_index_view_kwargs(
-            queryset=ConsentText.objects.select_related("event"), **kwargs
-        )
-
-
-# --- Member organisations ------------------------------------------------------------
-
-
-class MemberOrganisationViewSet(ModelViewSet):
-    model = MemberOrganisation
-    icon = "group"
-    menu_label = gettext_lazy("Member organisations")
-    menu_order = 300
-    form_fields = ["name", "code", "events", "valid_until", "is_active"]
-    list_display = ["name", "code", "valid_until", "is_active"]
-    list_filter = ["is_active"]
-    search_fields = ["name", "code"]
-    copy_view_enabled = False
-
-
 admin_menus.join(admin_menus.REGISTRATION, OrdersViewSet("orders"), position=10)
 # Attendees (20, documents/admin.py), Vouchers (30, catalogue/admin/vouchers.py),
-# Waiting list (40, waiting_list/admin.py) join from their own packages.
-admin_menus.join(
-    admin_menus.REGISTRATION, ConsentTextViewSet("consent_texts"), position=50
-)
-admin_menus.join(
-    admin_menus.REGISTRATION,
-    MemberOrganisationViewSet("member_organisations"),
-    position=60,
-)
+# Waiting list (40, waiting_list/admin.py), Consent texts (50, consent/admin.py)
+# and Member organisations (60, catalogue/admin/members.py) join from their own
+# packages.
 
 
 class RegistrationMenuGroup(ModelViewSetGroup):
