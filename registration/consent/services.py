@@ -120,6 +120,54 @@ def sign_guardian_consent(
     ActivityLog entry holds only the version, never those details.
     """
     now = now or timezone.now()
+    errors = _signature_errors(
+        signed_name=signed_name,
+        emergency_contact_name=emergency_contact_name,
+        emergency_contact_phone=emergency_contact_phone,
+        medical_notes=medical_notes,
+    )
+    if errors:
+        raise ConsentInvalid(errors)
+    event = youth.attendee.order.event
+    current = current_consent_text(event)
+    if current is None or current.pk != consent_text.pk:
+        raise ConsentError(
+            _(
+                "The consent text has changed; please read the new version and sign again."
+            ),
+            code="consent_text_changed",
+        )
+    try:
+        with transaction.atomic():
+            return _record_signature(
+                youth,
+                event=event,
+                consent_text=consent_text,
+                signed_name=signed_name,
+                emergency_contact_name=emergency_contact_name,
+                emergency_contact_phone=emergency_contact_phone,
+                medical_notes=medical_notes,
+                photo_release=photo_release,
+                ip_address=ip_address,
+                user_agent=user_agent,
+                now=now,
+            )
+    except IntegrityError as exc:
+        # Another signature was saved first (one consent per youth delegate).
+        raise ConsentError(
+            _("Consent has already been given for this delegate."),
+            code="already_signed",
+        ) from exc
+
+
+def _signature_errors(
+    *,
+    signed_name: str,
+    emergency_contact_name: str,
+    emergency_contact_phone: str,
+    medical_notes: str,
+) -> list[ConsentError]:
+    """The form's missing fields, then whatever does not fit its column."""
     errors = []
     if not signed_name.strip():
         errors.append(
@@ -154,55 +202,55 @@ def sign_guardian_consent(
             "emergency_contact_phone": emergency_contact_phone.strip(),
         },
     )
-    if errors:
-        raise ConsentInvalid(errors)
-    event = youth.attendee.order.event
-    current = current_consent_text(event)
-    if current is None or current.pk != consent_text.pk:
-        raise ConsentError(
-            _(
-                "The consent text has changed; please read the new version and sign again."
-            ),
-            code="consent_text_changed",
-        )
-    try:
-        with transaction.atomic():
-            locked = YouthDetails.objects.select_for_update().get(pk=youth.pk)
-            if GuardianConsent.objects.filter(youth=locked).exists():
-                raise ConsentError(
-                    _("Consent has already been given for this delegate."),
-                    code="already_signed",
-                )
-            locked.medical_notes = medical_notes.strip()
-            locked.emergency_contact_name = emergency_contact_name.strip()
-            locked.emergency_contact_phone = emergency_contact_phone.strip()
-            locked.save(
-                update_fields=[
-                    "medical_notes",
-                    "emergency_contact_name",
-                    "emergency_contact_phone",
-                ]
-            )
-            consent = GuardianConsent.objects.create(
-                youth=locked,
-                consent_text=consent_text,
-                signed_name=signed_name.strip(),
-                signed_at=now,
-                ip_address=ip_address or None,
-                user_agent=(user_agent or "")[:300],
-                photo_release=photo_release,
-            )
-            log_activity(
-                youth.attendee,
-                action="consent.signed",
-                event=event,
-                data={"consent_text_version": consent_text.version},
-            )
-    except IntegrityError as exc:
+    return errors
+
+
+def _record_signature(
+    youth: YouthDetails,
+    *,
+    event: Event,
+    consent_text: ConsentText,
+    signed_name: str,
+    emergency_contact_name: str,
+    emergency_contact_phone: str,
+    medical_notes: str,
+    photo_release: bool,
+    ip_address: str | None,
+    user_agent: str,
+    now: datetime,
+) -> GuardianConsent:
+    """Save the details and the signature under the youth's row lock."""
+    locked = YouthDetails.objects.select_for_update().get(pk=youth.pk)
+    if GuardianConsent.objects.filter(youth=locked).exists():
         raise ConsentError(
             _("Consent has already been given for this delegate."),
             code="already_signed",
-        ) from exc
+        )
+    locked.medical_notes = medical_notes.strip()
+    locked.emergency_contact_name = emergency_contact_name.strip()
+    locked.emergency_contact_phone = emergency_contact_phone.strip()
+    locked.save(
+        update_fields=[
+            "medical_notes",
+            "emergency_contact_name",
+            "emergency_contact_phone",
+        ]
+    )
+    consent = GuardianConsent.objects.create(
+        youth=locked,
+        consent_text=consent_text,
+        signed_name=signed_name.strip(),
+        signed_at=now,
+        ip_address=ip_address or None,
+        user_agent=(user_agent or "")[:300],
+        photo_release=photo_release,
+    )
+    log_activity(
+        youth.attendee,
+        action="consent.signed",
+        event=event,
+        data={"consent_text_version": consent_text.version},
+    )
     return consent
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from registration.audit.services import log_activity
 from registration.models import (
+    Event,
     Order,
     OrderStatus,
     Payment,
@@ -58,7 +59,29 @@ def start_card_payment(
         amount=order.total,
         currency=order.currency,
     )
+    _close_earlier_attempts(order, payment, now=now)
+    params = _session_params(
+        order,
+        payment,
+        line_items=line_items,
+        success_url=success_url,
+        cancel_url=cancel_url,
+        now=now,
+    )
+    session = _create_session(payment, params)
+    live = _record_open_session(order, payment, session)
+    if live is None:
+        # The hold ran out while the session was being created: nobody may pay it.
+        _expire_session_quietly(session["id"])
+        raise PaymentError(
+            _("The places of this order are no longer reserved; please order again."),
+            code="hold_expired",
+        )
+    return session["url"]
 
+
+def _close_earlier_attempts(order: Order, payment: Payment, *, now: datetime) -> None:
+    """Expire the order's other open sessions; the new attempt fails if one was paid."""
     previous = order.payments.filter(
         provider=PaymentProvider.STRIPE,
         status__in=[PaymentStatus.OPEN, PaymentStatus.PROCESSING],
@@ -70,8 +93,19 @@ def start_card_payment(
                 _("This order has been paid already."), code="already_paid"
             )
 
+
+def _session_params(
+    order: Order,
+    payment: Payment,
+    *,
+    line_items: list[dict],
+    success_url: str,
+    cancel_url: str,
+    now: datetime,
+) -> dict:
+    """What Stripe is asked for: the lines, the buyer, and which attempt it is."""
     metadata = {"order_code": order.code, "payment_id": str(payment.pk)}
-    params = {
+    return {
         "mode": "payment",
         "line_items": line_items,
         "customer_email": order.buyer_email,
@@ -86,8 +120,12 @@ def start_card_payment(
         "cancel_url": cancel_url,
         "locale": order.language if order.language in {"en", "es", "fr"} else "auto",
     }
+
+
+def _create_session(payment: Payment, params: dict) -> dict:
+    """Ask Stripe for the attempt's session; the attempt fails if Stripe does."""
     try:
-        session = stripe_api.create_checkout_session(
+        return stripe_api.create_checkout_session(
             params, idempotency_key=f"sci-checkout-{payment.pk}"
         )
     except stripe_api.StripeError as exc:
@@ -97,6 +135,13 @@ def start_card_payment(
             code="stripe_unavailable",
         ) from exc
 
+
+def _record_open_session(order: Order, payment: Payment, session: dict) -> Order | None:
+    """Save the session on the attempt under the order's lock; the order if held.
+
+    The attempt becomes open while the order is pending and held, else expired;
+    a live hold is extended to the session's end.
+    """
     session_expires = datetime.fromtimestamp(session["expires_at"], tz=UTC)
     with transaction.atomic():
         _limit_lock_wait()
@@ -117,30 +162,32 @@ def start_card_payment(
             updated_at=timezone.now(),
         )
         if live is not None:
-            if live.expires_at < session_expires:
-                # The hold is extended, never shortened (invoice holds are longer).
-                Order.objects.filter(pk=live.pk).update(
-                    expires_at=session_expires, updated_at=timezone.now()
-                )
-            log_activity(
-                live,
-                action="payment.checkout_started",
-                event=order.event,
-                data={
-                    "payment": payment.pk,
-                    "session": session["id"],
-                    "amount": str(payment.amount),
-                    "hold_until": session_expires.isoformat(),
-                },
+            _hold_for_session(
+                live, payment, session, until=session_expires, event=order.event
             )
-    if live is None:
-        # The hold ran out while the session was being created: nobody may pay it.
-        _expire_session_quietly(session["id"])
-        raise PaymentError(
-            _("The places of this order are no longer reserved; please order again."),
-            code="hold_expired",
+    return live
+
+
+def _hold_for_session(
+    live: Order, payment: Payment, session: dict, *, until: datetime, event: Event
+) -> None:
+    """Hold the seats as long as the session can be paid, and log the start."""
+    if live.expires_at < until:
+        # The hold is extended, never shortened (invoice holds are longer).
+        Order.objects.filter(pk=live.pk).update(
+            expires_at=until, updated_at=timezone.now()
         )
-    return session["url"]
+    log_activity(
+        live,
+        action="payment.checkout_started",
+        event=event,
+        data={
+            "payment": payment.pk,
+            "session": session["id"],
+            "amount": str(payment.amount),
+            "hold_until": until.isoformat(),
+        },
+    )
 
 
 def _fail_attempt(payment: Payment, why: str) -> None:

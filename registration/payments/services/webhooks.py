@@ -278,6 +278,21 @@ def _confirm_card_payment(
     """Money arrived: mark the payment and the order paid, or refund what cannot be kept."""
     if payment.status == PaymentStatus.SUCCEEDED:
         return []
+    order = _record_paid_payment(payment, session, now=now)
+    if _record_amount_mismatch(payment, order, session):
+        return []
+    enqueue_message(
+        "email.payment_receipt",
+        payload={"payment": payment.pk},
+        key=f"payment_receipt:{payment.pk}",
+    )
+    if (refund := _refund_for_closed_order(payment, order)) is not None:
+        return [refund]
+    return _mark_order_paid_by_card(payment, order, now=now)
+
+
+def _record_paid_payment(payment: Payment, session: dict, *, now: datetime) -> Order:
+    """The payment succeeded, with Stripe's ids, and is logged; its order, fresh."""
     _save(
         payment,
         status=PaymentStatus.SUCCEEDED,
@@ -297,55 +312,69 @@ def _confirm_card_payment(
             "payment_intent": payment.stripe_payment_intent_id,
         },
     )
+    return order
+
+
+def _record_amount_mismatch(payment: Payment, order: Order, session: dict) -> bool:
+    """Whether Stripe charged another amount or currency than the order's total.
+
+    If so, the payment records what was charged and why it is a problem, and
+    the order is left as it is: no receipt, no refund, not marked paid.
+    """
     currency = (session.get("currency") or "").upper()
-    if currency != payment.currency or session.get("amount_total") != to_minor_units(
+    if currency == payment.currency and session.get("amount_total") == to_minor_units(
         payment.amount, payment.currency
     ):
-        charged = (
-            from_minor_units(session.get("amount_total") or 0, currency)
-            if currency in CURRENCY_DECIMALS
-            else session.get("amount_total")
-        )
-        problem = _(
-            "Stripe charged %(charged)s %(currency)s but the order total is %(total)s."
-        ) % {"charged": charged, "currency": currency, "total": payment.amount}
-        # Kept apart from `problem` (a later dispute rewrites that) for the
-        # Orders screen's "amount charged differs" flag.
-        _save(
-            payment,
-            problem=problem,
-            charged_amount=charged if currency in CURRENCY_DECIMALS else None,
-            charged_currency=(currency or "?")[:3],
-        )
-        log_activity(
-            order,
-            action="payment.amount_mismatch",
-            event=order.event,
-            data={
-                "payment": payment.pk,
-                "charged": str(charged),
-                "currency": currency,
-                "total": str(payment.amount),
-            },
-        )
-        logger.error("Payment %s: %s", payment.pk, problem)
-        return []
-    enqueue_message(
-        "email.payment_receipt",
-        payload={"payment": payment.pk},
-        key=f"payment_receipt:{payment.pk}",
+        return False
+    charged = (
+        from_minor_units(session.get("amount_total") or 0, currency)
+        if currency in CURRENCY_DECIMALS
+        else session.get("amount_total")
     )
+    problem = _(
+        "Stripe charged %(charged)s %(currency)s but the order total is %(total)s."
+    ) % {"charged": charged, "currency": currency, "total": payment.amount}
+    # Kept apart from `problem` (a later dispute rewrites that) for the
+    # Orders screen's "amount charged differs" flag.
+    _save(
+        payment,
+        problem=problem,
+        charged_amount=charged if currency in CURRENCY_DECIMALS else None,
+        charged_currency=(currency or "?")[:3],
+    )
+    log_activity(
+        order,
+        action="payment.amount_mismatch",
+        event=order.event,
+        data={
+            "payment": payment.pk,
+            "charged": str(charged),
+            "currency": currency,
+            "total": str(payment.amount),
+        },
+    )
+    logger.error("Payment %s: %s", payment.pk, problem)
+    return True
 
+
+def _refund_for_closed_order(payment: Payment, order: Order) -> int | None:
+    """The refund of a payment for an order already paid or canceled; None otherwise."""
     already_paid = order.status == OrderStatus.PAID
-    if already_paid or order.status == OrderStatus.CANCELED:
-        origin = RefundOrigin.DUPLICATE if already_paid else RefundOrigin.LATE_PAYMENT
-        reason = (
-            _("The order had been paid already.")
-            if already_paid
-            else _("The order had been canceled before the payment arrived.")
-        )
-        return [_refund_whole_payment(payment, order, origin=origin, reason=reason)]
+    if not (already_paid or order.status == OrderStatus.CANCELED):
+        return None
+    origin = RefundOrigin.DUPLICATE if already_paid else RefundOrigin.LATE_PAYMENT
+    reason = (
+        _("The order had been paid already.")
+        if already_paid
+        else _("The order had been canceled before the payment arrived.")
+    )
+    return _refund_whole_payment(payment, order, origin=origin, reason=reason)
 
+
+def _mark_order_paid_by_card(
+    payment: Payment, order: Order, *, now: datetime
+) -> list[int]:
+    """The order paid and its invoice settled; a full refund if its seats are gone."""
     # A hold that ended before the money was confirmed is checked for free
     # seats again by mark_order_paid (someone may have taken them).
     try:

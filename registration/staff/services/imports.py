@@ -291,60 +291,18 @@ def import_delegation_members(
     """
     event = delegation.event
     result = ImportResult(headers=list(dataset.headers), rows=_rows_of(dataset))
-    missing = [
-        name
-        for name in DelegationMemberResource.REQUIRED_COLUMNS
-        if name not in dataset.headers
-    ]
-    if missing:
-        result.errors.append(
-            _("The file has no column %(names)s.") % {"names": ", ".join(missing)}
-        )
+    if problem := _delegation_file_problem(dataset):
+        result.errors.append(problem)
         return result
-    if not len(dataset):
-        result.errors.append(_("The file has no rows under its headers."))
-        return result
-    if len(dataset) > MAX_ATTENDEES_PER_ORDER:
-        result.errors.append(
-            _("One import places one order of at most %(n)s people; split the file.")
-            % {"n": MAX_ATTENDEES_PER_ORDER}
-        )
-        return result
-
     attendees = _attendees_from_rows(event, dataset, result)
     if result.has_errors:
         return result
-    buyer = BuyerData(
-        name=order.buyer_name,
-        email=order.buyer_email,
-        organisation=order.buyer_organisation,
-    )
     try:
-        with transaction.atomic():
-            placed = place_order(
-                event,
-                buyer=buyer,
-                attendees=attendees,
-                payment_method=order.payment_method,
-                voucher_code=order.voucher_code or None,
-                member_code=order.member_code or None,
-                # Invoiced with the delegation (close_delegation), not as placed.
-                invoice=False,
-                by=by,
-            )
-            placed.attendees.update(delegation=delegation)
-            if not commit:
-                raise _DryRun
-            log_activity(
-                placed,
-                action="delegation.members_imported",
-                actor=by,
-                event=event,
-                data={"delegation": delegation.pk, "attendees": len(attendees)},
-            )
+        placed = _place_delegation_order(
+            delegation, attendees, order=order, commit=commit, by=by
+        )
     except _DryRun:
-        for row in result.rows:
-            row.action = "new"
+        _mark_rows_new(result)
         return result
     except OrderInvalid as invalid:
         _attach_order_errors(result, invalid.errors, event)
@@ -352,11 +310,73 @@ def import_delegation_members(
     except OrderError as error:
         _attach_order_errors(result, [error], event)
         return result
-    for row in result.rows:
-        row.action = "new"
+    _mark_rows_new(result)
     result.committed = True
     result.order = placed
     return result
+
+
+def _delegation_file_problem(dataset: tablib.Dataset) -> str | None:
+    """Why the file as a whole cannot be imported (columns, no rows, too many)."""
+    missing = [
+        name
+        for name in DelegationMemberResource.REQUIRED_COLUMNS
+        if name not in dataset.headers
+    ]
+    if missing:
+        return _("The file has no column %(names)s.") % {"names": ", ".join(missing)}
+    if not len(dataset):
+        return _("The file has no rows under its headers.")
+    if len(dataset) > MAX_ATTENDEES_PER_ORDER:
+        return _(
+            "One import places one order of at most %(n)s people; split the file."
+        ) % {"n": MAX_ATTENDEES_PER_ORDER}
+    return None
+
+
+def _place_delegation_order(
+    delegation: Delegation,
+    attendees: list[AttendeeData],
+    *,
+    order: DelegationOrderData,
+    commit: bool,
+    by,
+) -> Order:
+    """Place the order, its attendees in the delegation; a dry run raises _DryRun."""
+    event = delegation.event
+    buyer = BuyerData(
+        name=order.buyer_name,
+        email=order.buyer_email,
+        organisation=order.buyer_organisation,
+    )
+    with transaction.atomic():
+        placed = place_order(
+            event,
+            buyer=buyer,
+            attendees=attendees,
+            payment_method=order.payment_method,
+            voucher_code=order.voucher_code or None,
+            member_code=order.member_code or None,
+            # Invoiced with the delegation (close_delegation), not as placed.
+            invoice=False,
+            by=by,
+        )
+        placed.attendees.update(delegation=delegation)
+        if not commit:
+            raise _DryRun
+        log_activity(
+            placed,
+            action="delegation.members_imported",
+            actor=by,
+            event=event,
+            data={"delegation": delegation.pk, "attendees": len(attendees)},
+        )
+    return placed
+
+
+def _mark_rows_new(result: ImportResult) -> None:
+    for row in result.rows:
+        row.action = "new"
 
 
 def _attendees_from_rows(
