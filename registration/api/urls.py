@@ -24,6 +24,9 @@ urlpatterns = [
     path(
         "v1/orders/<str:code>/cancel/", views.OrderCancel.as_view(), name="order_cancel"
     ),
+    path(
+        "v1/orders/<str:code>/revive/", views.OrderRevive.as_view(), name="order_revive"
+    ),
     path("v1/checkin/", include("registration.checkin.api")),
     path("v1/", include("registration.payments.api")),  # mark-paid, refunds
     path("v1/", include("registration.network.api")),  # partnerships, exchanges

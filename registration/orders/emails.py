@@ -1,5 +1,6 @@
 """The order e-mails: received, confirmed (with tickets and receipts), the
-attendee's notice, approved, declined and the expiry warning.
+attendee's notice, approved, declined, the expiry warning, expired (with a link
+to register again) and revived (the payment link again).
 
 Registered with the outbox by name (see registration/outbox/mail.py); each
 builder reads the database when the e-mail is sent.
@@ -7,13 +8,16 @@ builder reads the database when the e-mail is sent.
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from registration.documents.services.tickets import render_ticket, ticket_issuable
-from registration.models import Attendee, Order, OrderStatus
+from registration.models import Attendee, Order, OrderStatus, PaymentStatus
 from registration.outbox.mail import (
     Email,
     attendee_url,
     order_url,
     register_builders,
+    registration_url,
     reply_to,
 )
 from registration.payments.emails import receipt_links
@@ -152,6 +156,42 @@ def expiry_warning(payload: dict) -> Email | None:
     )
 
 
+def order_expired(payload: dict) -> Email | None:
+    """The hold ran out unpaid. Not sent once the order moved on (paid late,
+    revived, canceled), nor when money came in late: the refund e-mail says it."""
+    order = _order(payload["order"])
+    if (
+        order.status != OrderStatus.EXPIRED
+        or order.payments.filter(status=PaymentStatus.SUCCEEDED).exists()
+    ):
+        return None
+    context = _order_context(order)
+    registration_open = order.event.registration_closes_at > timezone.now()
+    context["register_url"] = (
+        registration_url(order.event, order.language) if registration_open else ""
+    )
+    return Email(
+        "order_expired",
+        [order.buyer_email],
+        order.language,
+        context,
+        reply_to(order),
+    )
+
+
+def order_revived(payload: dict) -> Email | None:
+    order = _order(payload["order"])
+    if order.status != OrderStatus.PENDING:
+        return None
+    return Email(
+        "order_revived",
+        [order.buyer_email],
+        order.language,
+        _order_context(order),
+        reply_to(order),
+    )
+
+
 register_builders(
     {
         "order_received": order_received,
@@ -160,5 +200,7 @@ register_builders(
         "order_approved": order_approved,
         "order_declined": order_declined,
         "expiry_warning": expiry_warning,
+        "order_expired": order_expired,
+        "order_revived": order_revived,
     }
 )

@@ -22,8 +22,11 @@ class OrderStatus(models.TextChoices):
 
 
 # The allowed moves (DESIGN.md, "Order statuses and moves"). Only
-# services/statuses.py performs them. An approved order with nothing to pay goes
-# straight from awaiting approval to paid.
+# orders/services/statuses.py performs them. An approved order with nothing to
+# pay goes straight from awaiting approval to paid. Staff revive an expired
+# order (pending again) or a declined application (pending, or paid with
+# nothing to pay); a canceled order leaves canceled only when its cancellation
+# was a decline (`Order.declined_at`), which the status writer checks.
 ORDER_TRANSITIONS: dict[str, set[str]] = {
     OrderStatus.PENDING: {OrderStatus.PAID, OrderStatus.EXPIRED, OrderStatus.CANCELED},
     OrderStatus.AWAITING_APPROVAL: {
@@ -32,8 +35,8 @@ ORDER_TRANSITIONS: dict[str, set[str]] = {
         OrderStatus.CANCELED,
     },
     OrderStatus.PAID: {OrderStatus.CANCELED},
-    OrderStatus.EXPIRED: {OrderStatus.PAID, OrderStatus.CANCELED},
-    OrderStatus.CANCELED: set(),
+    OrderStatus.EXPIRED: {OrderStatus.PAID, OrderStatus.CANCELED, OrderStatus.PENDING},
+    OrderStatus.CANCELED: {OrderStatus.PENDING, OrderStatus.PAID},
 }
 
 
@@ -136,6 +139,12 @@ class Order(models.Model):
     total = models.DecimalField(_("total"), default=Decimal("0.00"), **MONEY)
     currency = models.CharField(_("currency"), max_length=3)
     expires_at = models.DateTimeField(_("hold expires at"), null=True, blank=True)
+    # Set when staff decline an application, cleared when the order leaves
+    # canceled: a declined application may be revived, any other canceled
+    # order may not.
+    declined_at = models.DateTimeField(
+        _("declined at"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from registration.models import (
     Attendee,
     Delegation,
+    Event,
     Order,
     OutboxMessage,
     YouthDetails,
@@ -70,6 +71,11 @@ def order_url(order: Order) -> str:
     return absolute_url(
         "registration:order", order.code, order.secret, language=order.language
     )
+
+
+def registration_url(event: Event, language: str) -> str:
+    """The first step of the event's checkout, where anyone registers."""
+    return absolute_url("registration:checkout", event.slug, language=language)
 
 
 def attendee_url(attendee: Attendee) -> str:

@@ -6,7 +6,7 @@ Each maps to one Django permission, given to the staff groups by migrations
 | action | permission | groups |
 |---|---|---|
 | see orders and attendees | view_order, view_attendee | every staff group, not Editors |
-| approve, decline, extend a hold, cancel, resend e-mails, admit before payment | change_order | Registration managers |
+| approve, decline, extend a hold, revive, cancel, resend e-mails, admit before payment | change_order | Registration managers |
 | edit an attendee, reissue a ticket | change_attendee | Registration managers |
 | mark an order paid (bank transfer) | add_payment | Finance |
 | refund | add_refund | Finance |
@@ -34,7 +34,8 @@ def can_view_orders(user) -> bool:
 
 
 def can_manage_orders(user) -> bool:
-    """Approve, decline, extend holds, cancel, resend e-mails, admit before payment."""
+    """Approve, decline, extend holds, revive, cancel, resend e-mails, admit before
+    payment."""
     return _has(user, "change_order")
 
 

@@ -5,6 +5,8 @@ performed by a service that writes the ActivityLog.
 - Resend e-mails (`orders:resend`): orders/services/staff_actions.resend_order_emails.
 - Mark paid (`orders:mark_paid`): payments/services/invoices.mark_paid_by_transfer.
 - Extend hold (`orders:extend_hold`): orders/services/staff_actions.extend_order_hold.
+- Revive (`orders:revive`): orders/services/revival.revive_order, for an expired
+  order or a declined application whose places are still free.
 - Cancel (`orders:cancel`): payments/services/refunds.cancel_order_with_refund, which
   credits an issued invoice and, when the user may refund and asks, refunds.
 - Block / unblock tickets (`orders:block_tickets`, `orders:unblock_tickets`):
@@ -258,6 +260,45 @@ class ExtendHoldView(OrderActionView):
             "when": timezone.localtime(
                 self.order.expires_at, self.order.event.tz
             ).strftime("%Y-%m-%d %H:%M"),
+        }
+
+
+class ReviveOrderView(OrderActionView):
+    page_title = gettext_lazy("Revive order")
+    action = "revive"
+    submit_label = gettext_lazy("Yes, revive the order")
+
+    def has_permission(self, user) -> bool:
+        return staff_access.can_manage_orders(user)
+
+    def explanation(self) -> list[str]:
+        if self.order.total == 0:
+            first = _(
+                "There is nothing to pay: the order becomes paid and the buyer "
+                "gets the confirmation with the tickets."
+            )
+        else:
+            first = _(
+                "The order is pending payment again with a new hold, and the buyer "
+                "gets the payment link again."
+            )
+        return [
+            first,
+            _(
+                "The places are checked now: if someone else has taken them (or "
+                "they are held for a waiting-list offer), nothing changes."
+            ),
+        ]
+
+    def perform(self, form) -> str:
+        order = order_service.revive_order(self.order, by=self.request.user)
+        if order.status == OrderStatus.PAID:
+            return _("Order %(code)s is revived and paid.") % {"code": order.code}
+        return _("Order %(code)s is revived: pending payment until %(when)s.") % {
+            "code": order.code,
+            "when": timezone.localtime(order.expires_at, order.event.tz).strftime(
+                "%Y-%m-%d %H:%M"
+            ),
         }
 
 

@@ -8,8 +8,8 @@ member organisations and the waiting list, in a "Registration" menu group.
   ActivityLog; the youth details (date of birth, guardian, medical and
   emergency data) appear only to staff holding `registration.view_youthdetails`
   (the "Youth protection" group). Actions (approve, decline, admit before
-  payment here; resend e-mails, mark paid, extend hold, cancel, block or
-  unblock the tickets, edit an attendee in actions.py) are each confirmed on their own page,
+  payment here; resend e-mails, mark paid, extend hold, revive, cancel, block
+  or unblock the tickets, edit an attendee in actions.py) are each confirmed on their own page,
   sent as a POST with CSRF, checked against staff/access.py and performed by
   a service.
 - **Attendees** (documents/admin.py) and **Vouchers** (catalogue/admin/vouchers.py,
@@ -142,6 +142,12 @@ ACTION_BUTTONS = {
     "extend_hold": (
         gettext_lazy("Extend hold"),
         "time",
+        34,
+        staff_access.can_manage_orders,
+    ),
+    "revive": (
+        gettext_lazy("Revive order"),
+        "rotate",
         34,
         staff_access.can_manage_orders,
     ),
@@ -356,6 +362,7 @@ class OrdersViewSet(EditOrInspectLinks, ModelViewSet):
                 actions.ExtendHoldView.as_view(),
                 name="extend_hold",
             ),
+            path("revive/<int:pk>/", actions.ReviveOrderView.as_view(), name="revive"),
             path("cancel/<int:pk>/", actions.CancelOrderView.as_view(), name="cancel"),
             path(
                 "block-tickets/<int:pk>/",

@@ -21,6 +21,11 @@ class ErrorDetailSerializer(serializers.Serializer):
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="invalid, sold_out, busy, price_changed, …")
     detail = serializers.CharField()
+    field = serializers.CharField(
+        required=False,
+        help_text="The request field a 409 refusal concerns: attendees or "
+        "voucher_code when sold out, status when the order's status forbids it.",
+    )
     errors = serializers.DictField(
         child=ErrorDetailSerializer(many=True),
         required=False,

@@ -25,6 +25,7 @@ from registration.orders.services import (
     YouthData,
     cancel_order,
     place_order,
+    revive_order,
 )
 
 ERRORS = {
@@ -167,5 +168,38 @@ class OrderCancel(APIView):
         cancel_order(
             order, by=request.user, reason=serializer.validated_data.get("reason", "")
         )
+        order = order_queryset().get(pk=order.pk)
+        return Response(OrderOutSerializer(order, context={"request": request}).data)
+
+
+class OrderRevive(APIView):
+    """Revive an expired order, or a declined application (staff), when its places
+    are still free: pending again with a new hold and the payment link sent to the
+    buyer, or paid when there is nothing to pay.
+
+    409 `sold_out` (field `attendees`, or `voucher_code`) when the places have
+    gone, to other orders or to open waiting-list offers; 409 with field `status`
+    when the order is not one that can be revived (`invalid_transition`, or
+    `not_declined` for an order canceled rather than declined); 503 `busy` with
+    Retry-After when the capacity locks are not granted within 3 s.
+    """
+
+    permission_classes = [StaffWithPermissions]
+    required_permissions = {"POST": ["registration.change_order"]}
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: OrderOutSerializer,
+            409: ErrorSerializer,
+            503: ErrorSerializer,
+            **ERRORS,
+        },
+    )
+    def post(self, request, code: str):
+        order = get_object_or_404(
+            Order.objects.select_related("event"), code=code.upper()
+        )
+        revive_order(order, by=request.user)
         order = order_queryset().get(pk=order.pk)
         return Response(OrderOutSerializer(order, context={"request": request}).data)

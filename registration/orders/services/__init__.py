@@ -9,9 +9,10 @@ and writes the order. A lock not granted in time is `Busy`, never a 500.
 The parts, each importing only those above it: requests (what a buyer asks
 for), validation, capacity (locks and seats left), placement, actions (what may
 happen to an order in which status), statuses (the one writer of statuses),
-lifecycle (paid, canceled, expired), edits (review and attendee edits) and
-staff_actions. This module re-exports what other packages import, so callers
-say `from registration.orders.services import place_order`.
+lifecycle (paid, canceled, expired), edits (review and attendee edits),
+staff_actions and revival (an expired or declined order pending again). This
+module re-exports what other packages import, so callers say
+`from registration.orders.services import place_order`.
 """
 
 from registration.errors import (
@@ -22,6 +23,7 @@ from registration.models import (
 )
 from registration.orders.services.actions import (
     ADMITTABLE_UNPAID,
+    REVIVABLE_STATUSES,
     STAFF_ACTION_STATUSES,
     STAFF_ACTIONS,
     ActionRefusal,
@@ -69,6 +71,9 @@ from registration.orders.services.requests import (
     YouthData,
     badge_name_of,
 )
+from registration.orders.services.revival import (
+    revive_order,
+)
 from registration.orders.services.staff_actions import (
     extend_order_hold,
     resend_order_emails,
@@ -93,6 +98,7 @@ __all__ = [
     "LOCK_SQLSTATES",
     "MAX_ATTENDEES_PER_ORDER",
     "ORDER_TRANSITIONS",
+    "REVIVABLE_STATUSES",
     "STAFF_ACTIONS",
     "STAFF_ACTION_STATUSES",
     "YOUTH_TEXT_FIELDS",
@@ -124,6 +130,7 @@ __all__ = [
     "place_order",
     "preview_order",
     "resend_order_emails",
+    "revive_order",
     "send_expiry_warnings",
     "set_admit_before_payment",
     "set_tickets_blocked",

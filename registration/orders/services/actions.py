@@ -24,6 +24,10 @@ from registration.models import (
 # Unpaid statuses in which staff may let attendees in before payment.
 ADMITTABLE_UNPAID = {OrderStatus.PENDING, OrderStatus.AWAITING_APPROVAL}
 
+# Statuses staff may revive an order from: expired, and canceled when the
+# cancellation was a decline (`Order.declined_at`, checked by action_refusal).
+REVIVABLE_STATUSES = frozenset({OrderStatus.EXPIRED, OrderStatus.CANCELED})
+
 
 def _may_become(to: str) -> frozenset[str]:
     """The statuses ORDER_TRANSITIONS lets an order leave for `to`."""
@@ -32,19 +36,22 @@ def _may_become(to: str) -> frozenset[str]:
 
 # The staff actions on one order, in the order the admin offers them, and the
 # statuses each applies to. Moves of status follow ORDER_TRANSITIONS: an
-# awaiting-approval order with nothing to pay becomes paid by approval, not by
-# a recorded payment. The tickets' block is a flag beside the status
-# (`action_refusal`). Who may act is staff/access.py's business, not this.
+# awaiting-approval order with nothing to pay becomes paid by approval, and a
+# declined one by revival, not by a recorded payment. The tickets' block and a
+# canceled order's decline are flags beside the status (`action_refusal`).
+# Who may act is staff/access.py's business, not this.
 STAFF_ACTION_STATUSES: dict[str, frozenset[str]] = {
     "approve": frozenset({OrderStatus.AWAITING_APPROVAL}),
     "decline": frozenset({OrderStatus.AWAITING_APPROVAL}),
     "admit_before_payment": frozenset(ADMITTABLE_UNPAID),
     "extend_hold": frozenset({OrderStatus.PENDING}),
+    "revive": REVIVABLE_STATUSES,
     "resend": frozenset(LIVE_ORDER_STATUSES),
     "unblock_tickets": frozenset(OrderStatus.values),
     "block_tickets": frozenset(OrderStatus.values) - {OrderStatus.CANCELED},
     "cancel": _may_become(OrderStatus.CANCELED),
-    "mark_paid": _may_become(OrderStatus.PAID) - {OrderStatus.AWAITING_APPROVAL},
+    "mark_paid": _may_become(OrderStatus.PAID)
+    - {OrderStatus.AWAITING_APPROVAL, OrderStatus.CANCELED},
     "edit_attendee": frozenset(LIVE_ORDER_STATUSES),
 }
 STAFF_ACTIONS = tuple(STAFF_ACTION_STATUSES)
@@ -85,6 +92,19 @@ def action_refusal(order: Order, action: str) -> ActionRefusal | None:
         return ActionRefusal(
             _("The tickets of this order are not blocked."), code="unchanged"
         )
+    if (
+        action == "revive"
+        and order.status == OrderStatus.CANCELED
+        and order.declined_at is None
+    ):
+        return ActionRefusal(
+            _(
+                "Only a declined application can be revived; this order was "
+                "canceled, not declined."
+            ),
+            code="not_declined",
+            field="status",
+        )
     if order.status in STAFF_ACTION_STATUSES[action]:
         return None
     if action == "cancel":
@@ -106,6 +126,10 @@ def action_refusal(order: Order, action: str) -> ActionRefusal | None:
             _("Only an order pending payment has a hold to extend."),
             "invalid_status",
         ),
+        "revive": (
+            _("Only an expired order or a declined application can be revived."),
+            "invalid_transition",
+        ),
         "resend": (
             _("A canceled or expired order has no e-mails to send again."),
             "nothing_to_resend",
@@ -120,7 +144,10 @@ def action_refusal(order: Order, action: str) -> ActionRefusal | None:
             "edit_closed",
         ),
     }[action]
-    return ActionRefusal(message, code=code)
+    # Revival answers the API with a 409 naming the field at fault.
+    return ActionRefusal(
+        message, code=code, field="status" if action == "revive" else None
+    )
 
 
 def allowed_actions(order: Order) -> list[str]:

@@ -19,7 +19,7 @@ from registration.models import (
     Order,
     OrderStatus,
 )
-from registration.orders.services.actions import action_refusal
+from registration.orders.services.actions import action_refusal, transition_refusal
 from registration.orders.services.statuses import _with_capacity, transition_order
 from registration.outbox.services import enqueue_message
 
@@ -32,9 +32,14 @@ def mark_order_paid(
     A pending order keeps its seats while its hold lasts. An expired one, or a
     pending one whose hold has ended (the expiry job has not run yet, but the
     selectors already count its seats as free), is paid only if its seats are
-    still free; otherwise SoldOut (the payments service refunds it).
+    still free; otherwise SoldOut (the payments service refunds it). A
+    canceled order is never paid (InvalidTransition): a declined one becomes
+    paid only by revival (`revive_order`), which checks its seats.
     """
     now = now or timezone.now()
+    if order.status == OrderStatus.CANCELED:
+        refusal = transition_refusal(order, to=OrderStatus.PAID)
+        raise InvalidTransition(refusal.message, code=refusal.code, field=refusal.field)
     overdue = (
         order.status == OrderStatus.PENDING
         and order.expires_at is not None
@@ -91,7 +96,9 @@ def expire_orders(*, now: datetime | None = None) -> int:
     """Expire pending orders whose hold has run out; the number expired.
 
     Availability never waits for this (an overdue hold counts as free); the
-    job makes the status say so and lets waiting lists move on.
+    job makes the status say so and lets waiting lists move on. Each buyer is
+    told, once per hold, with a link to register again (`transition_order`
+    queues `email.order_expired`); running the job again finds nothing more.
     """
     now = now or timezone.now()
     due = list(

@@ -205,13 +205,19 @@ def _write_order(
     return order
 
 
+def hold_until(event: Event, *, payment_method: str, now: datetime) -> datetime:
+    """When a hold taken `now` ends: the event's payment term for an invoice,
+    CARD_HOLD otherwise."""
+    if payment_method == PaymentMethod.INVOICE:
+        return now + timedelta(days=event.payment_term_days)
+    return now + CARD_HOLD
+
+
 def _hold_until(event: Event, plan: _Plan, *, now: datetime) -> datetime | None:
     """A pending order holds its seats for the card hold or the payment term."""
     if plan.status != OrderStatus.PENDING:
         return None
-    if plan.payment_method == PaymentMethod.INVOICE:
-        return now + timedelta(days=event.payment_term_days)
-    return now + CARD_HOLD
+    return hold_until(event, payment_method=plan.payment_method, now=now)
 
 
 def _create_order_row(

@@ -1,5 +1,5 @@
-"""Order status moves: the one writer of order statuses, approval, decline, expiry and
-cancellation.
+"""Order status moves: the one writer of order statuses, approval and decline, and
+the capacity check the moves that take seats again share.
 """
 
 from __future__ import annotations
@@ -22,7 +22,11 @@ from registration.models import (
     Order,
     OrderStatus,
 )
-from registration.orders.services.actions import action_refusal, transition_refusal
+from registration.orders.services.actions import (
+    REVIVABLE_STATUSES,
+    action_refusal,
+    transition_refusal,
+)
 from registration.orders.services.capacity import (
     check_capacity,
     is_lock_timeout,
@@ -39,31 +43,49 @@ def transition_order(
     by=None,
     reason: str = "",
     expires_at: datetime | None = None,
+    declined: bool = False,
 ) -> Order:
     """Move an order to status `to`; the only code that writes Order.status.
 
-    Refuses moves not in ORDER_TRANSITIONS (InvalidTransition). Writes one
-    ActivityLog entry `order.<to>` with the old and new status and the reason.
+    Refuses moves not in ORDER_TRANSITIONS (InvalidTransition), and a canceled
+    order leaving canceled unless it was declined (`declined_at`). `declined`
+    (to canceled) records the cancellation as a decline; leaving canceled
+    clears it. Writes one ActivityLog entry `order.<to>` with the old and new
+    status and the reason.
     Side effects, queued after commit:
     - to paid: the order-confirmed e-mail and each attendee's notice;
     - awaiting_approval → pending: the approval e-mail with the payment link
       (`expires_at` sets the new hold);
-    - awaiting_approval → canceled: the decline e-mail with the reason.
-    Capacity is the caller's check (`approve_order`, `mark_order_paid`).
+    - awaiting_approval → canceled: the decline e-mail with the reason;
+    - pending → expired: the expiry notice with a link to register again
+      (one per hold);
+    - expired or canceled → pending (a revival): the payment link again.
+    Capacity is the caller's check (`approve_order`, `mark_order_paid`,
+    `revive_order`).
     """
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         old = locked.status
-        if to not in ORDER_TRANSITIONS.get(old, set()):
+        # A canceled order leaves canceled only when it was declined (revival).
+        if to not in ORDER_TRANSITIONS.get(old, set()) or (
+            old == OrderStatus.CANCELED and locked.declined_at is None
+        ):
             refusal = transition_refusal(locked, to=to)
             raise InvalidTransition(
                 refusal.message, code=refusal.code, field=refusal.field
             )
+        held_until = locked.expires_at
         locked.status = to
         fields = ["status", "updated_at"]
         if expires_at is not None:
             locked.expires_at = expires_at
             fields.append("expires_at")
+        if to == OrderStatus.CANCELED and declined:
+            locked.declined_at = timezone.now()
+            fields.append("declined_at")
+        elif old == OrderStatus.CANCELED:
+            locked.declined_at = None
+            fields.append("declined_at")
         locked.save(update_fields=fields)
         log_activity(
             locked,
@@ -86,10 +108,28 @@ def transition_order(
                 payload={"order": locked.pk, "reason": reason},
                 key=f"order_declined:{locked.pk}",
             )
+        elif to == OrderStatus.EXPIRED:
+            enqueue_message(
+                "email.order_expired",
+                payload={"order": locked.pk},
+                key=f"order_expired:{locked.pk}:{_stamp(held_until)}",
+            )
+        elif to == OrderStatus.PENDING and old in REVIVABLE_STATUSES:
+            enqueue_message(
+                "email.order_revived",
+                payload={"order": locked.pk},
+                key=f"order_revived:{locked.pk}:{_stamp(locked.expires_at)}",
+            )
     order.status = locked.status
     order.expires_at = locked.expires_at
+    order.declined_at = locked.declined_at
     order.updated_at = locked.updated_at
     return order
+
+
+def _stamp(moment: datetime | None) -> str:
+    """A hold's end in outbox keys: one e-mail per hold, a new hold a new one."""
+    return str(int(moment.timestamp())) if moment is not None else "none"
 
 
 def _order_needs(order: Order) -> tuple[Counter, Counter, int]:
@@ -167,5 +207,9 @@ def decline_order(order: Order, *, by, reason: str = "") -> Order:
     if refusal := action_refusal(order, "decline"):
         raise InvalidTransition(refusal.message, code=refusal.code)
     return transition_order(
-        order, to=OrderStatus.CANCELED, by=by, reason=reason or "declined"
+        order,
+        to=OrderStatus.CANCELED,
+        by=by,
+        reason=reason or "declined",
+        declined=True,
     )

@@ -251,7 +251,9 @@ def _save(payment: Payment, **fields) -> None:
 
 
 def _expire_card_payment(payment: Payment, *, now: datetime) -> list[int]:
-    """A session ran out: the attempt is over; the hold ends if it was the last one."""
+    """A session ran out: the attempt is over; the hold ends if it was the last one
+    and the hold was the session's: a hold staff gave since, reaching past the
+    session's end (a revival, an extension), stays until the expiry job ends it."""
     if payment.status not in {PaymentStatus.CREATING, PaymentStatus.OPEN}:
         return []
     _save(payment, status=PaymentStatus.EXPIRED)
@@ -261,10 +263,16 @@ def _expire_card_payment(payment: Payment, *, now: datetime) -> list[int]:
         .exclude(pk=payment.pk)
         .exists()
     )
+    longer_hold = (
+        payment.expires_at is not None
+        and order.expires_at is not None
+        and order.expires_at > payment.expires_at
+    )
     if (
         order.status == OrderStatus.PENDING
         and order.payment_method == PaymentMethod.CARD
         and not others_open
+        and not longer_hold
     ):
         transition_order(
             order, to=OrderStatus.EXPIRED, reason="checkout session expired"

@@ -33,15 +33,23 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+# Every status, with and without blocked tickets; a canceled order also as a
+# declined application, the one canceled order staff may revive.
 STATES = [
-    (status, blocked) for status in OrderStatus.values for blocked in (False, True)
-]
+    (status, blocked, False)
+    for status in OrderStatus.values
+    for blocked in (False, True)
+] + [(OrderStatus.CANCELED, blocked, True) for blocked in (False, True)]
 
 
 def test_staff_actions_allowed_in_each_state():
-    def allowed(status, blocked=False):
+    def allowed(status, blocked=False, declined=False):
         return order_service.allowed_actions(
-            Order(status=status, tickets_blocked=blocked)
+            Order(
+                status=status,
+                tickets_blocked=blocked,
+                declined_at=timezone.now() if declined else None,
+            )
         )
 
     assert {status: allowed(status) for status in OrderStatus.values} == {
@@ -64,7 +72,7 @@ def test_staff_actions_allowed_in_each_state():
             "edit_attendee",
         ],
         "paid": ["resend", "block_tickets", "cancel", "edit_attendee"],
-        "expired": ["block_tickets", "cancel", "mark_paid"],
+        "expired": ["revive", "block_tickets", "cancel", "mark_paid"],
         "canceled": [],
     }
     assert {status: allowed(status, True) for status in OrderStatus.values} == {
@@ -87,9 +95,14 @@ def test_staff_actions_allowed_in_each_state():
             "edit_attendee",
         ],
         "paid": ["resend", "unblock_tickets", "cancel", "edit_attendee"],
-        "expired": ["unblock_tickets", "cancel", "mark_paid"],
+        "expired": ["revive", "unblock_tickets", "cancel", "mark_paid"],
         "canceled": ["unblock_tickets"],
     }
+    assert allowed(OrderStatus.CANCELED, declined=True) == ["revive"]
+    assert allowed(OrderStatus.CANCELED, True, declined=True) == [
+        "revive",
+        "unblock_tickets",
+    ]
 
 
 def test_status_moves_of_the_actions_follow_order_transitions():
@@ -99,6 +112,8 @@ def test_status_moves_of_the_actions_follow_order_transitions():
         "decline": {OrderStatus.CANCELED},
         "cancel": {OrderStatus.CANCELED},
         "mark_paid": {OrderStatus.PAID},
+        # Pending again, or paid when there is nothing to pay.
+        "revive": {OrderStatus.PENDING, OrderStatus.PAID},
     }
 
     assert {
@@ -110,7 +125,23 @@ def test_status_moves_of_the_actions_follow_order_transitions():
             and not (action == "approve" and status == OrderStatus.AWAITING_APPROVAL)
         )
         for action, targets in moves.items()
-    } == {"approve": [], "decline": [], "cancel": [], "mark_paid": []}
+    } == {"approve": [], "decline": [], "cancel": [], "mark_paid": [], "revive": []}
+
+
+def test_a_canceled_order_leaves_canceled_only_by_reviving_a_decline():
+    """ORDER_TRANSITIONS lets canceled orders become pending or paid: only the
+    revival of a declined application may, and no other action takes them."""
+    may_leave_canceled = {
+        action
+        for action, statuses in order_service.STAFF_ACTION_STATUSES.items()
+        if OrderStatus.CANCELED in statuses
+    }
+
+    assert order_service.ORDER_TRANSITIONS[OrderStatus.CANCELED] == {
+        OrderStatus.PENDING,
+        OrderStatus.PAID,
+    }
+    assert may_leave_canceled == {"revive", "unblock_tickets"}
 
 
 def test_a_refused_cancel_speaks_as_order_transitions():
@@ -126,7 +157,7 @@ def test_a_refused_cancel_speaks_as_order_transitions():
 # --- The walk -------------------------------------------------------------------------
 
 
-def order_in(status: str, *, blocked: bool) -> tuple[Order, Attendee]:
+def order_in(status: str, *, blocked: bool, declined: bool) -> tuple[Order, Attendee]:
     event = EventFactory()
     ticket = TicketTypeFactory(event=event, price=Decimal("450.00"))
     now = timezone.now()
@@ -140,6 +171,7 @@ def order_in(status: str, *, blocked: bool) -> tuple[Order, Attendee]:
         tickets_blocked=blocked,
         total=Decimal("450.00"),
         expires_at=expires_at,
+        declined_at=now - timedelta(days=1) if declined else None,
     )
     attendee = AttendeeFactory(order=order, ticket_type=ticket, given_name="Mina")
     return order, attendee
@@ -190,6 +222,8 @@ def perform(action: str, order: Order, attendee: Attendee, *, by):
         return payments.cancel_order_with_refund(order, by=by, reason="Duplicate")
     if action == "mark_paid":
         return payments.mark_paid_by_transfer(order, reference="BANK-42", by=by)
+    if action == "revive":
+        return order_service.revive_order(order, by=by)
     assert action == "edit_attendee"
     return order_service.update_attendee(
         attendee, data={"given_name": "Changed"}, by=by, as_staff=True
@@ -205,6 +239,7 @@ def snapshot(order: Order) -> tuple:
                 "expires_at",
                 "tickets_blocked",
                 "admit_before_payment",
+                "declined_at",
                 "updated_at",
             )
         ),
@@ -223,13 +258,15 @@ def expected_post_message(action: str, order: Order, message: str) -> str:
     return message
 
 
-@pytest.mark.parametrize(("status", "blocked"), STATES)
-def test_list_screens_and_services_agree_on_every_action(client, status, blocked):
+@pytest.mark.parametrize(("status", "blocked", "declined"), STATES)
+def test_list_screens_and_services_agree_on_every_action(
+    client, status, blocked, declined
+):
     root = UserFactory(username="root", is_staff=True, is_superuser=True)
     client.force_login(root)
     observed, expected = {}, {}
     for action in order_service.STAFF_ACTIONS:
-        order, attendee = order_in(status, blocked=blocked)
+        order, attendee = order_in(status, blocked=blocked, declined=declined)
         refusal = order_service.action_refusal(order, action)
         url = screen_url(action, order, attendee)
         listing = client.get(reverse("orders:index")).content.decode()

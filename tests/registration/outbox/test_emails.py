@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
@@ -263,6 +264,39 @@ def test_expiry_warning_names_the_amount_and_the_deadline(event, delegate, send)
     assert order.status == OrderStatus.PENDING
 
 
+def test_expired_then_revived_tells_the_buyer_each_time(event, delegate, send):
+    now = timezone.now()
+    order = orders.place_order(
+        event,
+        buyer=buyer(),
+        attendees=[attendee(delegate)],
+        payment_method=PaymentMethod.CARD,
+        now=now - timedelta(hours=1),
+    )
+    _, [expired] = send(orders.expire_orders, now=now)
+    order.refresh_from_db()
+    _, [revived] = send(
+        orders.revive_order, order, by=UserFactory(is_staff=True), now=now
+    )
+
+    assert (expired.to, revived.to) == (["buyer@example.org"], ["buyer@example.org"])
+    assert expired.subject == f"Order expired: Annual Conference ({order.code})"
+    assert (
+        f"The hold on your order {order.code} for Annual Conference ran out before "
+        "the payment arrived, so its places have been released." in expired.body
+    )
+    assert (
+        f"Register again: {settings.SITE_URL}/register/annual-conference/\n"
+        in expired.body
+    )
+    assert revived.subject == (
+        f"Your order is open again: Annual Conference ({order.code})"
+    )
+    order.refresh_from_db()
+    assert f"Pay now: {mail.order_url(order)}\n" in revived.body
+    assert "Please pay USD 450.00 by " in revived.body
+
+
 def test_waiting_list_offer_goes_to_the_person_in_line(event, send):
     ticket = TicketTypeFactory(event=event, name="Delegate", capacity=1)
     held = orders.place_order(
@@ -395,7 +429,9 @@ def test_every_builder_is_registered_under_its_outbox_name():
         "order_approved",
         "order_confirmed",
         "order_declined",
+        "order_expired",
         "order_received",
+        "order_revived",
         "payment_receipt",
         "refund_issued",
         "ticket_reissued",

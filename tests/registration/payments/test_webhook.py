@@ -21,7 +21,7 @@ from registration.models import (
     StripeEvent,
     StripeEventStatus,
 )
-from registration.orders.services import expire_orders
+from registration.orders.services import expire_orders, revive_order
 from registration.payments import services as payments
 from tests.factories import AttendeeFactory, OrderFactory
 from tests.registration.payments.conftest import WEBHOOK_URL, deliver, make_order, sign
@@ -154,6 +154,26 @@ def test_the_expiry_of_a_replaced_session_keeps_the_new_hold(fake_stripe, client
 
     deliver(client, fake_stripe.event("checkout.session.expired", expired))
 
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING
+
+
+def test_the_late_expiry_of_a_revived_orders_old_session_keeps_the_new_hold(
+    fake_stripe, client
+):
+    order, payment = started(fake_stripe)
+    lapsed = timezone.now() - timedelta(minutes=1)
+    Order.objects.filter(pk=order.pk).update(expires_at=lapsed)
+    Payment.objects.filter(pk=payment.pk).update(expires_at=lapsed)
+    expire_orders()
+    order.refresh_from_db()
+    revive_order(order, by=None)
+    # Stripe reports the old session's end after staff revived the order.
+    session = fake_stripe.expire(payment.stripe_session_id)
+
+    deliver(client, fake_stripe.event("checkout.session.expired", session))
+
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.EXPIRED
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING
 
 
