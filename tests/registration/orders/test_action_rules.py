@@ -53,6 +53,7 @@ def test_staff_actions_allowed_in_each_state():
             "cancel",
             "mark_paid",
             "edit_attendee",
+            "transfer",
         ],
         "awaiting_approval": [
             "approve",
@@ -62,8 +63,9 @@ def test_staff_actions_allowed_in_each_state():
             "block_tickets",
             "cancel",
             "edit_attendee",
+            "transfer",
         ],
-        "paid": ["resend", "block_tickets", "cancel", "edit_attendee"],
+        "paid": ["resend", "block_tickets", "cancel", "edit_attendee", "transfer"],
         "expired": ["block_tickets", "cancel", "mark_paid"],
         "canceled": [],
     }
@@ -76,6 +78,7 @@ def test_staff_actions_allowed_in_each_state():
             "cancel",
             "mark_paid",
             "edit_attendee",
+            "transfer",
         ],
         "awaiting_approval": [
             "approve",
@@ -85,8 +88,15 @@ def test_staff_actions_allowed_in_each_state():
             "unblock_tickets",
             "cancel",
             "edit_attendee",
+            "transfer",
         ],
-        "paid": ["resend", "unblock_tickets", "cancel", "edit_attendee"],
+        "paid": [
+            "resend",
+            "unblock_tickets",
+            "cancel",
+            "edit_attendee",
+            "transfer",
+        ],
         "expired": ["unblock_tickets", "cancel", "mark_paid"],
         "canceled": ["unblock_tickets"],
     }
@@ -145,9 +155,13 @@ def order_in(status: str, *, blocked: bool) -> tuple[Order, Attendee]:
     return order, attendee
 
 
+# Actions on one attendee, offered on the attendee's row of the order page.
+ATTENDEE_ACTIONS = {"edit_attendee", "transfer"}
+
+
 def screen_url(action: str, order: Order, attendee: Attendee) -> str:
-    if action == "edit_attendee":
-        return reverse("orders:edit_attendee", args=[attendee.pk])
+    if action in ATTENDEE_ACTIONS:
+        return reverse(f"orders:{action}", args=[attendee.pk])
     return reverse(f"orders:{action}", args=[order.pk])
 
 
@@ -166,6 +180,11 @@ def post_data(action: str, order: Order) -> dict:
         "cancel": {"reason": "Duplicate order"},
         "mark_paid": {"reference": "BANK-42"},
         "edit_attendee": {"given_name": "Changed", "language": "en"},
+        "transfer": {
+            "given_name": "Noor",
+            "email": "noor@example.org",
+            "language": "en",
+        },
     }.get(action, {})
 
 
@@ -190,6 +209,13 @@ def perform(action: str, order: Order, attendee: Attendee, *, by):
         return payments.cancel_order_with_refund(order, by=by, reason="Duplicate")
     if action == "mark_paid":
         return payments.mark_paid_by_transfer(order, reference="BANK-42", by=by)
+    if action == "transfer":
+        return order_service.transfer_ticket(
+            attendee,
+            to=order_service.TransferData(given_name="Noor", email="noor@example.org"),
+            by=by,
+            as_staff=True,
+        )
     assert action == "edit_attendee"
     return order_service.update_attendee(
         attendee, data={"given_name": "Changed"}, by=by, as_staff=True
@@ -238,7 +264,7 @@ def test_list_screens_and_services_agree_on_every_action(client, status, blocked
         seen = {
             # Attendees are edited from their row on the order's page.
             "listed": url
-            in (page.content.decode() if action == "edit_attendee" else listing),
+            in (page.content.decode() if action in ATTENDEE_ACTIONS else listing),
             "on_page": url in page.content.decode(),
             "screen_refusal": screen.context["refusal"],
             "screen_shows_it": refusal is not None
