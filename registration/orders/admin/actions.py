@@ -467,11 +467,9 @@ class AttendeeForm(forms.Form):
     )
 
 
-class EditAttendeeView(OrderActionView):
-    page_title = gettext_lazy("Edit attendee")
-    action = "edit_attendee"
-    form_class = AttendeeForm
-    submit_label = gettext_lazy("Save")
+class AttendeeActionView(OrderActionView):
+    """An action on one attendee of an order (`attendee_pk` in the address)."""
+
     header_icon = "user"
 
     def has_permission(self, user) -> bool:
@@ -490,6 +488,13 @@ class EditAttendeeView(OrderActionView):
 
     def get_page_subtitle(self):
         return str(self.attendee)
+
+
+class EditAttendeeView(AttendeeActionView):
+    page_title = gettext_lazy("Edit attendee")
+    action = "edit_attendee"
+    form_class = AttendeeForm
+    submit_label = gettext_lazy("Save")
 
     def explanation(self) -> list[str]:
         return [
@@ -512,29 +517,6 @@ class EditAttendeeView(OrderActionView):
             self.attendee, data=data, by=self.request.user, as_staff=True
         )
         return _("%(name)s is saved.") % {"name": self.attendee.badge_name}
-
-
-class AttendeeActionView(OrderActionView):
-    """An action on one attendee of an order (`attendee_pk` in the address)."""
-
-    header_icon = "user"
-
-    def has_permission(self, user) -> bool:
-        return staff_access.can_edit_attendees(user)
-
-    @cached_property
-    def attendee(self) -> Attendee:
-        return get_object_or_404(
-            Attendee.objects.select_related("order__event", "ticket_type"),
-            pk=self.kwargs["attendee_pk"],
-        )
-
-    @cached_property
-    def order(self) -> Order:
-        return self.attendee.order
-
-    def get_page_subtitle(self):
-        return str(self.attendee)
 
 
 def _answer_field(question) -> forms.Field:
