@@ -4,7 +4,7 @@ from django.urls import path
 
 from registration.catalogue import views as calendar
 from registration.consent import views as consent
-from registration.orders.views import checkout, order_page
+from registration.orders.views import changes, checkout, order_page
 from registration.privacy import views as privacy_notice
 from registration.travel import views as delegation_page
 from registration.waiting_list import views as waiting_list
@@ -36,6 +36,16 @@ urlpatterns = [
         name="attendee_edit",
     ),
     path(
+        "orders/<str:code>/<str:secret>/attendees/<int:attendee_id>/answers/",
+        changes.order_attendee_answers,
+        name="attendee_answers",
+    ),
+    path(
+        "orders/<str:code>/<str:secret>/attendees/<int:attendee_id>/transfer/",
+        changes.order_attendee_transfer,
+        name="attendee_transfer",
+    ),
+    path(
         "orders/<str:code>/<str:secret>/tickets/<int:attendee_id>/",
         order_page.attendee_ticket,
         name="order_ticket",
@@ -46,6 +56,16 @@ urlpatterns = [
         name="order_cancel",
     ),
     path("attendees/<str:secret>/", order_page.attendee_detail, name="attendee"),
+    path(
+        "attendees/<str:secret>/answers/",
+        changes.attendee_answers,
+        name="own_answers",
+    ),
+    path(
+        "attendees/<str:secret>/transfer/",
+        changes.attendee_transfer,
+        name="own_transfer",
+    ),
     path("consent/<str:token>/", consent.consent_form, name="consent"),
     path("privacy/", privacy_notice.privacy_notice, name="privacy"),
     path("waiting-list/<slug:slug>/", waiting_list.join, name="waiting_list_join"),
@@ -67,6 +87,16 @@ urlpatterns = [
         "delegations/<str:secret>/members/<int:attendee_id>/travel/",
         delegation_page.member_travel,
         name="delegation_member_travel",
+    ),
+    path(
+        "delegations/<str:secret>/members/<int:attendee_id>/edit/",
+        delegation_page.member_edit,
+        name="delegation_member_edit",
+    ),
+    path(
+        "delegations/<str:secret>/members/<int:attendee_id>/substitute/",
+        delegation_page.member_substitute,
+        name="delegation_member_substitute",
     ),
     path(
         "delegations/<str:secret>/members/<int:attendee_id>/ticket/",

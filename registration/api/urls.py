@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from conference.errors import api_not_found
 from registration.api.docs import ApiDocsView
-from registration.orders.api import lists, views
+from registration.orders.api import changes, lists, views
 
 app_name = "api"
 
@@ -20,6 +20,21 @@ urlpatterns = [
     ),
     path("v1/orders/", lists.OrderList.as_view(), name="order_list"),
     path("v1/attendees/", lists.AttendeeList.as_view(), name="attendee_list"),
+    path(
+        "v1/attendees/<id:pk>/",
+        changes.AttendeeUpdate.as_view(),
+        name="attendee_update",
+    ),
+    path(
+        "v1/attendees/<id:pk>/answers/",
+        changes.AttendeeAnswers.as_view(),
+        name="attendee_answers",
+    ),
+    path(
+        "v1/attendees/<id:pk>/transfer/",
+        changes.AttendeeTransfer.as_view(),
+        name="attendee_transfer",
+    ),
     path("v1/orders/<str:code>/", views.OrderDetail.as_view(), name="order_detail"),
     path(
         "v1/orders/<str:code>/cancel/", views.OrderCancel.as_view(), name="order_cancel"

@@ -74,13 +74,17 @@ class Event(ClusterableModel):
         help_text=_("How long an unpaid invoice order holds its seats."),
     )
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    # The one cut-off of every self-service change (orders/services/edits.py,
+    # `self_service_refusal`); the name is older than what it now covers.
     attendee_edit_until = models.DateTimeField(
-        _("attendee details editable until"),
+        _("self-service changes close"),
         null=True,
         blank=True,
         help_text=_(
-            "Buyers edit attendee details on the order page until then. "
-            "Empty: until the event starts."
+            "Until then buyers, attendees and delegation leaders may change "
+            "attendee details and answers and transfer a ticket to another "
+            "person; staff may still change them afterwards. Empty: when the "
+            "event starts."
         ),
     )
     buyer_cancellation_until = models.DateTimeField(

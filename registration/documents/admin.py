@@ -7,7 +7,8 @@
   JSON view every second), then offers the download.
 - **Attendees** (`/admin/attendees/`): a read-only listing filtered by event,
   ticket type and delegation; each attendee's row and page lead to "Reprint
-  badge" and "Reissue ticket", both confirmed by a POST with CSRF.
+  badge" and "Reissue ticket", both confirmed by a POST with CSRF, and to the
+  orders screens that edit the details and answers or transfer the ticket.
 
 Printing needs the `registration.print_badges` permission (superusers have
 it); reissuing a ticket needs the change permission on attendees. The
@@ -481,6 +482,22 @@ class AttendeeActionsMixin:
                     url=reverse("orders:edit_attendee", args=[attendee.pk]),
                     icon_name="edit",
                     priority=45,
+                )
+            )
+            buttons.append(
+                button_class(
+                    _("Edit answers"),
+                    url=reverse("orders:edit_answers", args=[attendee.pk]),
+                    icon_name="list-ul",
+                    priority=46,
+                )
+            )
+            buttons.append(
+                button_class(
+                    _("Transfer ticket"),
+                    url=reverse("orders:transfer", args=[attendee.pk]),
+                    icon_name="user",
+                    priority=47,
                 )
             )
             buttons.append(

@@ -1,6 +1,7 @@
 """The order e-mails: received, confirmed (with tickets and receipts), the
 attendee's notice, approved, declined, the expiry warning, expired (with a link
-to register again) and revived (the payment link again).
+to register again), revived (the payment link again), and a transferred
+ticket's two e-mails (the new holder's ticket, the old holder's notice).
 
 Registered with the outbox by name (see registration/outbox/mail.py); each
 builder reads the database when the e-mail is sent.
@@ -11,7 +12,14 @@ from __future__ import annotations
 from django.utils import timezone
 
 from registration.documents.services.tickets import render_ticket, ticket_issuable
-from registration.models import Attendee, Order, OrderStatus, PaymentStatus
+from registration.models import (
+    LIVE_ORDER_STATUSES,
+    ActivityLog,
+    Attendee,
+    Order,
+    OrderStatus,
+    PaymentStatus,
+)
 from registration.outbox.mail import (
     Email,
     attendee_url,
@@ -192,6 +200,82 @@ def order_revived(payload: dict) -> Email | None:
     )
 
 
+def _transferred(payload: dict) -> tuple[Attendee, dict] | None:
+    """The attendee of a transfer and the log entry's data, while the order is live."""
+    attendee = (
+        Attendee.objects.select_related("order__event", "ticket_type", "youth__consent")
+        .prefetch_related("extras")
+        .filter(pk=payload["attendee"])
+        .first()
+    )
+    entry = ActivityLog.objects.filter(
+        pk=payload["entry"], action="ticket.transferred"
+    ).first()
+    if (
+        attendee is None
+        or entry is None
+        or attendee.order.status not in LIVE_ORDER_STATUSES
+    ):
+        return None
+    return attendee, entry.data
+
+
+def ticket_transferred(payload: dict) -> Email | None:
+    """The new holder's ticket (attached while it may be issued) and their link.
+
+    Not sent when the ticket was transferred again meanwhile: the e-mail would
+    reach the holder of the log entry, who no longer holds it.
+    """
+    found = _transferred(payload)
+    if found is None:
+        return None
+    attendee, data = found
+    if attendee.email != data["new"]["email"]:
+        return None
+    attachments = ticket_attachments([attendee])
+    return Email(
+        "ticket_transferred",
+        [attendee.email],
+        attendee.language,
+        {
+            "attendee": attendee,
+            "order": attendee.order,
+            "event": attendee.order.event,
+            "attendee_url": attendee_url(attendee),
+            "ticket_attached": bool(attachments),
+            "consent_missing": attendee.consent_missing,
+        },
+        reply_to(attendee.order),
+        attachments=attachments,
+    )
+
+
+def ticket_transfer_notice(payload: dict) -> Email | None:
+    """The old holder is told, in their language, that their ticket went to someone
+    else and that their QR code and link no longer work. Their name and address
+    come from the log entry of the transfer (the attendee row holds the new ones)."""
+    found = _transferred(payload)
+    if found is None:
+        return None
+    attendee, data = found
+    old = data["old"]
+    if not old.get("email"):
+        return None
+    return Email(
+        "ticket_transfer_notice",
+        [old["email"]],
+        old.get("language") or attendee.order.language,
+        {
+            "old_name": old.get("given_name") or old.get("badge_name", ""),
+            "attendee": attendee,
+            "order": attendee.order,
+            "event": attendee.order.event,
+            "by_staff": bool(data.get("as_staff")),
+        },
+        reply_to(attendee.order),
+    )
+
+
 register_builders(
     {
         "order_received": order_received,
@@ -202,5 +286,7 @@ register_builders(
         "expiry_warning": expiry_warning,
         "order_expired": order_expired,
         "order_revived": order_revived,
+        "ticket_transferred": ticket_transferred,
+        "ticket_transfer_notice": ticket_transfer_notice,
     }
 )

@@ -249,6 +249,19 @@ def checked_in() -> Exists:
     )
 
 
+def question_scopes(event) -> list[set[int]]:
+    """The ticket type ids each question of `event` is asked for (empty: all)."""
+    return [
+        {tt.pk for tt in question.ticket_types.all()}
+        for question in event.questions.prefetch_related("ticket_types")
+    ]
+
+
+def asks_questions(scopes: list[set[int]], attendee) -> bool:
+    """True when a question of `question_scopes` is asked of `attendee`'s ticket."""
+    return any(not scope or attendee.ticket_type_id in scope for scope in scopes)
+
+
 def staff_order_list(*, now: datetime | None = None) -> QuerySet:
     """The Orders screen's rows: the event joined, the flags annotated."""
     return with_order_flags(Order.objects.select_related("event"), now=now)

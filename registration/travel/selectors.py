@@ -17,20 +17,24 @@ from registration.models import (
     Attendee,
     Event,
 )
+from registration.orders.selectors import checked_in
 
 
 def get_delegation_members(delegation) -> list[Attendee]:
     """The delegation's members with their order, ticket, consent and travel, in a
     fixed number of queries. `has_visa_details` says whether passport details are
-    on file without loading them."""
+    on file without loading them; `is_checked_in` whether a door admitted them."""
 
     from registration.models import VisaDetails
 
     return list(
         Attendee.objects.filter(delegation=delegation)
-        .select_related("order", "ticket_type", "youth__consent", "travel")
+        .select_related("order__event", "ticket_type", "youth__consent", "travel")
         .annotate(
-            has_visa_details=Exists(VisaDetails.objects.filter(attendee=OuterRef("pk")))
+            has_visa_details=Exists(
+                VisaDetails.objects.filter(attendee=OuterRef("pk"))
+            ),
+            is_checked_in=checked_in(),
         )
         .order_by("family_name", "given_name", "pk")
     )

@@ -1,5 +1,7 @@
 """The delegation leader's pages at a secret link (no account): members, their
-travel, payments, consent and tickets; closing the list.
+travel, payments, consent and tickets; a member's details edited or the
+member substituted by another person (until the self-service cut-off);
+closing the list.
 
 A wrong or truncated secret is a plain 404, and so is a member of another
 delegation: every member lookup is scoped to the delegation of the link.
@@ -36,7 +38,13 @@ from registration.models import (
     LodgingKind,
     VisaDetails,
 )
-from registration.orders.services import AttendeeData, YouthData
+from registration.orders.services import (
+    EDITABLE_ATTENDEE_FIELDS,
+    AttendeeData,
+    YouthData,
+    self_service_refusal,
+)
+from registration.orders.views import changes
 from registration.payments import services as payments
 from registration.travel.airports import find_airport
 from registration.travel.selectors import get_delegation_members
@@ -106,6 +114,9 @@ def delegation_detail(request, secret: str):
     members = get_delegation_members(delegation)
     for member in members:
         member.ticket_issuable = ticket_issuable(member)
+        member.changeable = (
+            _is_open(delegation) and self_service_refusal(member.order) is None
+        )
     invoice = DelegationInvoice.objects.filter(delegation=delegation).first()
     return render(
         request,
@@ -119,6 +130,117 @@ def delegation_detail(request, secret: str):
             "can_close": delegation.status == DelegationStatus.OPEN,
             "invoiced": delegation.billing == DelegationBilling.DELEGATION_INVOICE,
         },
+    )
+
+
+# --- Changing a member: details, or another person in their place -------------------
+
+
+def _changeable_member(request, secret: str, attendee_id: int):
+    """(delegation, member, None), or a redirect back with the reason when the
+    member may not be changed now (canceled delegation, closed order, cut-off)."""
+    delegation = _delegation_or_404(secret)
+    attendee = _member_or_404(delegation, attendee_id)
+    refusal = self_service_refusal(attendee.order)
+    if not _is_open(delegation) or refusal is not None:
+        messages.error(
+            request,
+            refusal.message if refusal else _("This delegation was canceled."),
+        )
+        return (
+            delegation,
+            attendee,
+            redirect("registration:delegation", secret=delegation.secret),
+        )
+    return delegation, attendee, None
+
+
+def _member_context(delegation: Delegation) -> dict:
+    return {
+        "delegation": delegation,
+        "eyebrow": f"{delegation.event.name} · {delegation.name}",
+        "back_url": reverse("registration:delegation", args=[delegation.secret]),
+        "back_label": _("Back to the delegation"),
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def member_edit(request, secret: str, attendee_id: int):
+    delegation, attendee, closed = _changeable_member(request, secret, attendee_id)
+    if closed:
+        return closed
+    values = {
+        name: str(getattr(attendee, name) or "") for name in EDITABLE_ATTENDEE_FIELDS
+    }
+    errors: dict[str, list[str]] = {}
+    general: list[str] = []
+    status = 200
+    if request.method == "POST":
+        values = {
+            name: request.POST.get(name, "").strip()
+            for name in EDITABLE_ATTENDEE_FIELDS
+        }
+        try:
+            delegation_service.update_member(delegation, attendee, data=values)
+        except OrderInvalid as exc:
+            errors, general = changes.field_errors(exc)
+            status = 400
+        except RegistrationError as exc:
+            messages.error(request, exc.message)
+            return redirect("registration:delegation", secret=delegation.secret)
+        else:
+            messages.success(
+                request,
+                _("The details of %(name)s are saved.") % {"name": attendee.badge_name},
+            )
+            return redirect("registration:delegation", secret=delegation.secret)
+    return render(
+        request,
+        "registration/orders/attendee_edit.html",
+        {
+            **_member_context(delegation),
+            "order": attendee.order,
+            "event": delegation.event,
+            "attendee": attendee,
+            "values": values,
+            "errors": errors,
+            "general_errors": general,
+            "language_choices": settings.LANGUAGES,
+            "countries": [(country.code, country.name) for country in countries],
+        },
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def member_substitute(request, secret: str, attendee_id: int):
+    delegation, attendee, closed = _changeable_member(request, secret, attendee_id)
+    if closed:
+        return closed
+    old_name = attendee.badge_name
+
+    def done(substituted: Attendee):
+        messages.success(
+            request,
+            _(
+                "%(new)s takes the place of %(old)s; the new ticket is on its way "
+                "to them by e-mail."
+            )
+            % {"old": old_name, "new": substituted.badge_name},
+        )
+        return redirect("registration:delegation", secret=delegation.secret)
+
+    def substitute(member, *, to, by, as_staff):
+        return delegation_service.substitute_member(delegation, member, to=to, by=by)
+
+    return changes.transfer_form(
+        request,
+        attendee,
+        context={**_member_context(delegation), "substitute": True},
+        done=done,
+        transfer=substitute,
     )
 
 

@@ -9,7 +9,8 @@ member organisations and the waiting list, in a "Registration" menu group.
   emergency data) appear only to staff holding `registration.view_youthdetails`
   (the "Youth protection" group). Actions (approve, decline, admit before
   payment here; resend e-mails, mark paid, extend hold, revive, cancel, block
-  or unblock the tickets, edit an attendee in actions.py) are each confirmed on their own page,
+  or unblock the tickets, edit an attendee's details or answers, transfer a
+  ticket in actions.py) are each confirmed on their own page,
   sent as a POST with CSRF, checked against staff/access.py and performed by
   a service.
 - **Attendees** (documents/admin.py) and **Vouchers** (catalogue/admin/vouchers.py,
@@ -249,6 +250,8 @@ class OrderInspectView(OrderActionsMixin, InspectView):
             # Edit links only while the orders service lets staff edit them.
             attendees_editable=order_service.action_refusal(order, "edit_attendee")
             is None,
+            attendees_transferable=order_service.action_refusal(order, "transfer")
+            is None,
             can_export_personal_data=staff_access.can_export_personal_data(user),
             can_erase_personal_data=staff_access.can_erase_personal_data(user),
             can_refund=staff_access.can_refund(user),
@@ -378,6 +381,16 @@ class OrdersViewSet(EditOrInspectLinks, ModelViewSet):
                 "attendees/<int:attendee_pk>/edit/",
                 actions.EditAttendeeView.as_view(),
                 name="edit_attendee",
+            ),
+            path(
+                "attendees/<int:attendee_pk>/answers/",
+                actions.EditAnswersView.as_view(),
+                name="edit_answers",
+            ),
+            path(
+                "attendees/<int:attendee_pk>/transfer/",
+                actions.TransferTicketView.as_view(),
+                name="transfer",
             ),
         ]
 

@@ -9,10 +9,11 @@ and writes the order. A lock not granted in time is `Busy`, never a 500.
 The parts, each importing only those above it: requests (what a buyer asks
 for), validation, capacity (locks and seats left), placement, actions (what may
 happen to an order in which status), statuses (the one writer of statuses),
-lifecycle (paid, canceled, expired), edits (review and attendee edits),
-staff_actions and revival (an expired or declined order pending again). This
-module re-exports what other packages import, so callers say
-`from registration.orders.services import place_order`.
+lifecycle (paid, canceled, expired), edits (review, attendee details and
+answers, and the one self-service cut-off), transfers (a ticket given to
+another person), staff_actions and revival (an expired or declined order
+pending again). This module re-exports what other packages import, so callers
+say `from registration.orders.services import place_order`.
 """
 
 from registration.errors import (
@@ -44,9 +45,13 @@ from registration.orders.services.capacity import (
 from registration.orders.services.edits import (
     EDITABLE_ATTENDEE_FIELDS,
     OrderPreview,
+    asked_questions,
     attendee_edit_deadline,
     can_edit_attendees,
+    change_refusal,
     preview_order,
+    self_service_refusal,
+    update_answers,
     update_attendee,
 )
 from registration.orders.services.lifecycle import (
@@ -83,6 +88,13 @@ from registration.orders.services.statuses import (
     decline_order,
     transition_order,
 )
+from registration.orders.services.transfers import (
+    TRANSFER_FIELDS,
+    TransferData,
+    is_checked_in,
+    needs_youth_details,
+    transfer_ticket,
+)
 from registration.orders.services.validation import (
     _pk,
     parse_date_safe,
@@ -101,40 +113,49 @@ __all__ = [
     "REVIVABLE_STATUSES",
     "STAFF_ACTIONS",
     "STAFF_ACTION_STATUSES",
+    "TRANSFER_FIELDS",
     "YOUTH_TEXT_FIELDS",
     "ActionRefusal",
     "AttendeeData",
     "BuyerData",
     "OrderInvalid",
     "OrderPreview",
+    "TransferData",
     "YouthData",
     "_pk",
     "action_refusal",
     "admitted_orders_q",
     "allowed_actions",
     "approve_order",
+    "asked_questions",
     "attendee_edit_deadline",
     "badge_name_of",
     "can_buyer_cancel",
     "can_edit_attendees",
     "cancel_order",
+    "change_refusal",
     "check_capacity",
     "decline_order",
     "expire_orders",
     "extend_order_hold",
+    "is_checked_in",
     "is_lock_timeout",
     "lock_capacity",
     "mark_order_paid",
+    "needs_youth_details",
     "order_admits_attendees",
     "parse_date_safe",
     "place_order",
     "preview_order",
     "resend_order_emails",
     "revive_order",
+    "self_service_refusal",
     "send_expiry_warnings",
     "set_admit_before_payment",
     "set_tickets_blocked",
+    "transfer_ticket",
     "transition_order",
     "transition_refusal",
+    "update_answers",
     "update_attendee",
 ]

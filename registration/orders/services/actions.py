@@ -53,6 +53,7 @@ STAFF_ACTION_STATUSES: dict[str, frozenset[str]] = {
     "mark_paid": _may_become(OrderStatus.PAID)
     - {OrderStatus.AWAITING_APPROVAL, OrderStatus.CANCELED},
     "edit_attendee": frozenset(LIVE_ORDER_STATUSES),
+    "transfer": frozenset(LIVE_ORDER_STATUSES),
 }
 STAFF_ACTIONS = tuple(STAFF_ACTION_STATUSES)
 
@@ -142,6 +143,10 @@ def action_refusal(order: Order, action: str) -> ActionRefusal | None:
         "edit_attendee": (
             _("This order is canceled or expired; its attendees cannot change."),
             "edit_closed",
+        ),
+        "transfer": (
+            _("This order is canceled or expired; its tickets cannot be transferred."),
+            "order_closed",
         ),
     }[action]
     # Revival answers the API with a 409 naming the field at fault.

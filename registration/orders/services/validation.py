@@ -118,6 +118,12 @@ def _check_answer(
     return (text.upper() if kind == QuestionKind.COUNTRY else text), None
 
 
+def _at(path: str, name: str) -> str:
+    """A field's dotted path under `path` ("attendees.0"), or alone when `path` is
+    empty (an attendee changed after placement: `answers.12`)."""
+    return f"{path}.{name}" if path else name
+
+
 def parse_date_safe(value) -> date | None:
     if isinstance(value, date):
         return value
@@ -581,7 +587,7 @@ def _attendee_answers(
         value, error = _check_answer(
             question,
             given.get(str(question.pk)),
-            path=f"{path}.answers.{question.pk}",
+            path=_at(path, f"answers.{question.pk}"),
         )
         if error:
             errors.append(error)
@@ -592,7 +598,7 @@ def _attendee_answers(
             OrderError(
                 _("This question is not asked for this ticket type."),
                 code="unknown_question",
-                field=f"{path}.answers.{key}",
+                field=_at(path, f"answers.{key}"),
             )
         )
 
@@ -618,7 +624,7 @@ def _youth_details(
                 OrderError(
                     _("Enter the date of birth as YYYY-MM-DD."),
                     code="required" if not youth_data.date_of_birth else "invalid",
-                    field=f"{path}.youth.date_of_birth",
+                    field=_at(path, "youth.date_of_birth"),
                 )
             )
         else:
@@ -627,7 +633,7 @@ def _youth_details(
                 ticket_type,
                 born=born,
                 event=event,
-                field=f"{path}.youth.date_of_birth",
+                field=_at(path, "youth.date_of_birth"),
             ):
                 errors.append(error)
         if ticket_type.requires_guardian_consent:
@@ -636,12 +642,12 @@ def _youth_details(
                     OrderError(
                         _("Enter the guardian's name."),
                         code="required",
-                        field=f"{path}.youth.guardian_name",
+                        field=_at(path, "youth.guardian_name"),
                     )
                 )
             if error := _email_error(
                 youth_data.guardian_email.strip(),
-                path=f"{path}.youth.guardian_email",
+                path=_at(path, "youth.guardian_email"),
                 required=True,
             ):
                 errors.append(error)
@@ -650,7 +656,7 @@ def _youth_details(
                     OrderError(
                         _("Enter the guardian's phone number."),
                         code="required",
-                        field=f"{path}.youth.guardian_phone",
+                        field=_at(path, "youth.guardian_phone"),
                     )
                 )
     return youth_data

@@ -29,6 +29,11 @@ from registration.models import (
     PaymentProvider,
     PaymentStatus,
 )
+from registration.orders.selectors import (
+    asks_questions,
+    checked_in,
+    question_scopes,
+)
 from registration.orders.services import (
     EDITABLE_ATTENDEE_FIELDS,
     attendee_edit_deadline,
@@ -54,12 +59,14 @@ def _order_or_404(code: str, secret: str) -> Order:
 def order_detail(request, code: str, secret: str):
     order = _order_or_404(code, secret)
     attendees = list(
-        order.attendees.select_related(
-            "ticket_type", "youth__consent"
-        ).prefetch_related("attendeeextra_set__extra", "answers__question")
+        order.attendees.select_related("ticket_type", "youth__consent")
+        .prefetch_related("attendeeextra_set__extra", "answers__question")
+        .annotate(is_checked_in=checked_in())
     )
+    scopes = question_scopes(order.event)
     for attendee in attendees:
         attendee.ticket_issuable = ticket_issuable(attendee)
+        attendee.has_questions = asks_questions(scopes, attendee)
     invoice = Invoice.objects.filter(order=order).first()
     card_refusal = payments.card_payment_refusal(order)
     return render(
@@ -186,13 +193,23 @@ def order_cancel(request, code: str, secret: str):
 def attendee_detail(request, secret: str):
     attendee = (
         Attendee.objects.select_related("order__event", "ticket_type", "youth__consent")
+        .annotate(is_checked_in=checked_in())
         .filter(secret=secret)
         .first()
     )
     if attendee is None:
         raise Http404
+    event = attendee.order.event
     return render(
         request,
         "registration/orders/attendee_detail.html",
-        {"attendee": attendee, "order": attendee.order, "event": attendee.order.event},
+        {
+            "attendee": attendee,
+            "order": attendee.order,
+            "event": event,
+            "can_change": can_edit_attendees(attendee.order),
+            "deadline": attendee_edit_deadline(event),
+            "has_questions": asks_questions(question_scopes(event), attendee),
+            "checked_in": attendee.is_checked_in,
+        },
     )

@@ -1,5 +1,7 @@
 """Delegations: the leader's secret link, members added through the order
-service, closing the list and the delegation's combined invoice (DESIGN flow 6).
+service, a member's details edited or the member substituted by another person
+(through the orders service's edit and transfer, with their cut-off), closing
+the list and the delegation's combined invoice (DESIGN flow 6).
 
 Billing, as chosen per delegation:
 - "delegation_invoice": each member added goes on an order of its own, placed
@@ -44,8 +46,11 @@ from registration.money import format_money
 from registration.orders.services import (
     AttendeeData,
     BuyerData,
+    TransferData,
     extend_order_hold,
     place_order,
+    transfer_ticket,
+    update_attendee,
 )
 from registration.outbox.services import enqueue_message
 from registration.payments import services as payments
@@ -204,6 +209,57 @@ def add_member(
                 reason="delegation member pays by link",
             )
     return order
+
+
+def _check_member(delegation: Delegation, attendee: Attendee) -> None:
+    if attendee.delegation_id != delegation.pk:
+        raise DelegationError(
+            _("This person is not a member of the delegation."), code="not_member"
+        )
+    if delegation.status == DelegationStatus.CANCELED:
+        raise DelegationError(
+            _("This delegation was canceled."), code="delegation_canceled"
+        )
+
+
+def update_member(
+    delegation: Delegation,
+    attendee: Attendee,
+    *,
+    data: dict[str, str],
+    by=None,
+    now: datetime | None = None,
+) -> Attendee:
+    """The leader corrects a member's details, as a buyer would (`update_attendee`,
+    until the self-service cut-off). Raises DelegationError (`not_member`,
+    `delegation_canceled`), OrderError `edit_closed` or OrderInvalid."""
+    _check_member(delegation, attendee)
+    return update_attendee(attendee, data=data, by=by, now=now)
+
+
+def substitute_member(
+    delegation: Delegation,
+    attendee: Attendee,
+    *,
+    to: TransferData,
+    by=None,
+    now: datetime | None = None,
+) -> Attendee:
+    """The leader sends another person in a member's place: `transfer_ticket` with
+    its rules (cut-off, not checked in, youth consent anew) and e-mails; the
+    delegation's log says who was substituted by whom."""
+    _check_member(delegation, attendee)
+    old = attendee.badge_name
+    with transaction.atomic():
+        transfer_ticket(attendee, to=to, by=by, now=now)
+        log_activity(
+            delegation,
+            action="delegation.member_substituted",
+            actor=by,
+            event=delegation.event,
+            data={"attendee": attendee.pk, "old": old, "new": attendee.badge_name},
+        )
+    return attendee
 
 
 # --- Closing the list and the combined invoice --------------------------------------

@@ -61,6 +61,7 @@ def test_staff_actions_allowed_in_each_state():
             "cancel",
             "mark_paid",
             "edit_attendee",
+            "transfer",
         ],
         "awaiting_approval": [
             "approve",
@@ -70,8 +71,9 @@ def test_staff_actions_allowed_in_each_state():
             "block_tickets",
             "cancel",
             "edit_attendee",
+            "transfer",
         ],
-        "paid": ["resend", "block_tickets", "cancel", "edit_attendee"],
+        "paid": ["resend", "block_tickets", "cancel", "edit_attendee", "transfer"],
         "expired": ["revive", "block_tickets", "cancel", "mark_paid"],
         "canceled": [],
     }
@@ -84,6 +86,7 @@ def test_staff_actions_allowed_in_each_state():
             "cancel",
             "mark_paid",
             "edit_attendee",
+            "transfer",
         ],
         "awaiting_approval": [
             "approve",
@@ -93,8 +96,15 @@ def test_staff_actions_allowed_in_each_state():
             "unblock_tickets",
             "cancel",
             "edit_attendee",
+            "transfer",
         ],
-        "paid": ["resend", "unblock_tickets", "cancel", "edit_attendee"],
+        "paid": [
+            "resend",
+            "unblock_tickets",
+            "cancel",
+            "edit_attendee",
+            "transfer",
+        ],
         "expired": ["revive", "unblock_tickets", "cancel", "mark_paid"],
         "canceled": ["unblock_tickets"],
     }
@@ -177,9 +187,13 @@ def order_in(status: str, *, blocked: bool, declined: bool) -> tuple[Order, Atte
     return order, attendee
 
 
+# Actions on one attendee, offered on the attendee's row of the order page.
+ATTENDEE_ACTIONS = {"edit_attendee", "transfer"}
+
+
 def screen_url(action: str, order: Order, attendee: Attendee) -> str:
-    if action == "edit_attendee":
-        return reverse("orders:edit_attendee", args=[attendee.pk])
+    if action in ATTENDEE_ACTIONS:
+        return reverse(f"orders:{action}", args=[attendee.pk])
     return reverse(f"orders:{action}", args=[order.pk])
 
 
@@ -198,6 +212,11 @@ def post_data(action: str, order: Order) -> dict:
         "cancel": {"reason": "Duplicate order"},
         "mark_paid": {"reference": "BANK-42"},
         "edit_attendee": {"given_name": "Changed", "language": "en"},
+        "transfer": {
+            "given_name": "Noor",
+            "email": "noor@example.org",
+            "language": "en",
+        },
     }.get(action, {})
 
 
@@ -224,6 +243,13 @@ def perform(action: str, order: Order, attendee: Attendee, *, by):
         return payments.mark_paid_by_transfer(order, reference="BANK-42", by=by)
     if action == "revive":
         return order_service.revive_order(order, by=by)
+    if action == "transfer":
+        return order_service.transfer_ticket(
+            attendee,
+            to=order_service.TransferData(given_name="Noor", email="noor@example.org"),
+            by=by,
+            as_staff=True,
+        )
     assert action == "edit_attendee"
     return order_service.update_attendee(
         attendee, data={"given_name": "Changed"}, by=by, as_staff=True
@@ -275,7 +301,7 @@ def test_list_screens_and_services_agree_on_every_action(
         seen = {
             # Attendees are edited from their row on the order's page.
             "listed": url
-            in (page.content.decode() if action == "edit_attendee" else listing),
+            in (page.content.decode() if action in ATTENDEE_ACTIONS else listing),
             "on_page": url in page.content.decode(),
             "screen_refusal": screen.context["refusal"],
             "screen_shows_it": refusal is not None

@@ -435,6 +435,8 @@ def test_every_builder_is_registered_under_its_outbox_name():
         "payment_receipt",
         "refund_issued",
         "ticket_reissued",
+        "ticket_transfer_notice",
+        "ticket_transferred",
         "waiting_list_offer",
     ]
     assert mail.BUILDERS["refund_issued"] is emails_payments.refund_issued
