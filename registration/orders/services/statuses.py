@@ -94,37 +94,44 @@ def transition_order(
             event=locked.event,
             data={"from": old, "to": to, "reason": reason},
         )
-        if to == OrderStatus.PAID:
-            _queue_confirmation(locked)
-        elif old == OrderStatus.AWAITING_APPROVAL and to == OrderStatus.PENDING:
-            enqueue_message(
-                "email.order_approved",
-                payload={"order": locked.pk},
-                key=f"order_approved:{locked.pk}",
-            )
-        elif old == OrderStatus.AWAITING_APPROVAL and to == OrderStatus.CANCELED:
-            enqueue_message(
-                "email.order_declined",
-                payload={"order": locked.pk, "reason": reason},
-                key=f"order_declined:{locked.pk}",
-            )
-        elif to == OrderStatus.EXPIRED:
-            enqueue_message(
-                "email.order_expired",
-                payload={"order": locked.pk},
-                key=f"order_expired:{locked.pk}:{_stamp(held_until)}",
-            )
-        elif to == OrderStatus.PENDING and old in REVIVABLE_STATUSES:
-            enqueue_message(
-                "email.order_revived",
-                payload={"order": locked.pk},
-                key=f"order_revived:{locked.pk}:{_stamp(locked.expires_at)}",
-            )
+        _queue_move_mail(locked, old=old, to=to, reason=reason, held_until=held_until)
     order.status = locked.status
     order.expires_at = locked.expires_at
     order.declined_at = locked.declined_at
     order.updated_at = locked.updated_at
     return order
+
+
+def _queue_move_mail(
+    order: Order, *, old: str, to: str, reason: str, held_until: datetime | None
+) -> None:
+    """The e-mail a status move sends, queued in the move's transaction."""
+    if to == OrderStatus.PAID:
+        _queue_confirmation(order)
+    elif old == OrderStatus.AWAITING_APPROVAL and to == OrderStatus.PENDING:
+        enqueue_message(
+            "email.order_approved",
+            payload={"order": order.pk},
+            key=f"order_approved:{order.pk}",
+        )
+    elif old == OrderStatus.AWAITING_APPROVAL and to == OrderStatus.CANCELED:
+        enqueue_message(
+            "email.order_declined",
+            payload={"order": order.pk, "reason": reason},
+            key=f"order_declined:{order.pk}",
+        )
+    elif to == OrderStatus.EXPIRED:
+        enqueue_message(
+            "email.order_expired",
+            payload={"order": order.pk},
+            key=f"order_expired:{order.pk}:{_stamp(held_until)}",
+        )
+    elif to == OrderStatus.PENDING and old in REVIVABLE_STATUSES:
+        enqueue_message(
+            "email.order_revived",
+            payload={"order": order.pk},
+            key=f"order_revived:{order.pk}:{_stamp(order.expires_at)}",
+        )
 
 
 def _stamp(moment: datetime | None) -> str:
