@@ -214,6 +214,7 @@ def _transferred(payload: dict) -> tuple[Attendee, dict] | None:
     if (
         attendee is None
         or entry is None
+        or entry.data.get("erased")  # the attendee was erased meanwhile
         or attendee.order.status not in LIVE_ORDER_STATUSES
     ):
         return None

@@ -11,7 +11,9 @@
   events that ended more than YOUTH_RETENTION_DAYS ago.
 
 The ActivityLog gets what happened and to which record, never the values
-(DESIGN invariant 7).
+(DESIGN invariant 7). The few entries that do hold an attendee's personal
+values (a transfer's old and new holder, edited answers, a delegation's
+substitution) lose them when the attendee is erased.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
 from registration.audit.services import log_activity
 from registration.models import (
+    ActivityLog,
     Answer,
     Attendee,
     CheckIn,
@@ -203,6 +207,7 @@ def erase_attendee(attendee: Attendee, *, by) -> Attendee:
     TravelPlan.objects.filter(attendee=attendee).delete()
     VisaDetails.objects.filter(attendee=attendee).delete()
     CheckIn.objects.filter(attendee=attendee).update(raw_code="")
+    _erase_logged_values(attendee)
     log_activity(
         attendee,
         action="attendee.erased",
@@ -210,6 +215,23 @@ def erase_attendee(attendee: Attendee, *, by) -> Attendee:
         event=attendee.order.event,
     )
     return attendee
+
+
+# Log entries about an attendee that hold their personal values.
+ATTENDEE_VALUE_ACTIONS = ("ticket.transferred", "attendee.answers_updated")
+
+
+def _erase_logged_values(attendee: Attendee) -> None:
+    """Keep that a transfer, an answer edit or a substitution happened, by whom
+    and when; drop the names, addresses and answers it recorded."""
+    ActivityLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(Attendee),
+        object_id=str(attendee.pk),
+        action__in=ATTENDEE_VALUE_ACTIONS,
+    ).update(data={"erased": True})
+    ActivityLog.objects.filter(
+        action="delegation.member_substituted", data__attendee=attendee.pk
+    ).update(data={"attendee": attendee.pk, "erased": True})
 
 
 def purge_youth_details(*, now=None) -> int:

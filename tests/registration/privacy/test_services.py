@@ -12,6 +12,8 @@ from registration.models import (
     Attendee,
     Order,
     OrderStatus,
+    OutboxMessage,
+    OutboxStatus,
     TravelPlan,
     VisaDetails,
     YouthDetails,
@@ -125,3 +127,45 @@ def test_retention_job_runs_in_the_periodic_pass(settings, youth):
     settings.YOUTH_RETENTION_DAYS = 0
     counts = run_periodic_jobs(now=youth.order.event.ends_at + timedelta(days=1))
     assert counts["youth_details_purged"] == 1
+
+
+def test_erasure_drops_the_personal_values_logged_by_transfers_and_answer_edits(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    from registration.orders import services as orders
+
+    event = EventFactory(name="Annual Conference")
+    attendee = AttendeeFactory(
+        order=OrderFactory(event=event, status=OrderStatus.PAID),
+        given_name="Mina",
+        email="mina@example.org",
+    )
+    question = QuestionFactory(event=event, label="Dietary needs")
+    staff = UserFactory(username="desk", is_staff=True)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        orders.update_answers(attendee, answers={question.pk: "Vegan"}, by=staff)
+        orders.transfer_ticket(
+            attendee,
+            to=orders.TransferData(given_name="Noor", email="noor@example.org"),
+            by=staff,
+            as_staff=True,
+        )
+    logged = ActivityLog.objects.filter(
+        action__in=["ticket.transferred", "attendee.answers_updated"]
+    )
+    assert "Mina" in json.dumps(list(logged.values_list("data", flat=True)))
+
+    erase_attendee(Attendee.objects.get(pk=attendee.pk), by=staff)
+    for callback in queued:  # the transfer e-mails, delivered after the erasure
+        callback()
+
+    kept = json.dumps(list(logged.values_list("data", flat=True)))
+    assert logged.count() == 2
+    assert not any(name in kept for name in ("Mina", "Noor", "noor@", "Vegan"))
+    assert [m.to for m in mailoutbox] == []
+    # Skipped as nothing to send, not failed on the values that are gone.
+    assert set(
+        OutboxMessage.objects.filter(kind__startswith="email.ticket_").values_list(
+            "status", flat=True
+        )
+    ) == {OutboxStatus.DONE}
