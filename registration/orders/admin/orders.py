@@ -57,7 +57,7 @@ from registration.models import (
 from registration.money import format_money
 from registration.orders import selectors
 from registration.orders import services as order_service
-from registration.orders.admin import actions
+from registration.orders.admin import actions, attendee_actions
 from registration.payments import selectors as payment_selectors
 from registration.staff import access as staff_access
 
@@ -379,17 +379,17 @@ class OrdersViewSet(EditOrInspectLinks, ModelViewSet):
             ),
             path(
                 "attendees/<int:attendee_pk>/edit/",
-                actions.EditAttendeeView.as_view(),
+                attendee_actions.EditAttendeeView.as_view(),
                 name="edit_attendee",
             ),
             path(
                 "attendees/<int:attendee_pk>/answers/",
-                actions.EditAnswersView.as_view(),
+                attendee_actions.EditAnswersView.as_view(),
                 name="edit_answers",
             ),
             path(
                 "attendees/<int:attendee_pk>/transfer/",
-                actions.TransferTicketView.as_view(),
+                attendee_actions.TransferTicketView.as_view(),
                 name="transfer",
             ),
         ]
