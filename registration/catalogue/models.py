@@ -264,6 +264,12 @@ class TicketType(SaleWindowMixin, Orderable):
         return self.min_age is not None or self.max_age is not None
 
     @property
+    def asks_youth_details(self) -> bool:
+        """Whether an attendee of this ticket gives a date of birth and a guardian:
+        an age range or guardian consent (checkout, transfers, delegations)."""
+        return self.is_youth or self.requires_guardian_consent
+
+    @property
     def role_label(self) -> str:
         return self.badge_role or self.name
 

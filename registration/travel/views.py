@@ -299,9 +299,7 @@ def _member_data(post, delegation: Delegation) -> tuple[dict, AttendeeData]:
         if ticket_type is None or not scope or ticket_type.pk in scope:
             answers[question.pk] = raw
     youth = None
-    if ticket_type is not None and (
-        ticket_type.is_youth or ticket_type.requires_guardian_consent
-    ):
+    if ticket_type is not None and ticket_type.asks_youth_details:
         youth = YouthData(
             **{name: values[f"youth.{name}"] for name in YOUTH_FIELDS},
         )

@@ -30,12 +30,10 @@ from registration.errors import OrderError, OrderInvalid
 from registration.models import (
     LIVE_ORDER_STATUSES,
     Attendee,
-    CheckIn,
-    CheckInResult,
-    CheckInType,
     Order,
     YouthDetails,
 )
+from registration.orders.selectors import checked_in
 from registration.orders.services.edits import (
     EDITABLE_ATTENDEE_FIELDS,
     clean_attendee_details,
@@ -79,15 +77,12 @@ TRANSFER_FIELDS = tuple(f.name for f in fields(TransferData) if f.name != "youth
 
 def needs_youth_details(attendee: Attendee) -> bool:
     """True when a transfer of `attendee`'s ticket asks for date of birth and guardian."""
-    ticket_type = attendee.ticket_type
-    return ticket_type.is_youth or ticket_type.requires_guardian_consent
+    return attendee.ticket_type.asks_youth_details
 
 
 def is_checked_in(attendee: Attendee) -> bool:
-    """True once any door of the event has admitted the attendee."""
-    return CheckIn.objects.filter(
-        attendee=attendee, result=CheckInResult.OK, type=CheckInType.ENTRY
-    ).exists()
+    """True once any door of the event has admitted the attendee (`checked_in`)."""
+    return Attendee.objects.filter(pk=attendee.pk).filter(checked_in()).exists()
 
 
 def _checked_transfer(

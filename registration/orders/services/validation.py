@@ -616,7 +616,7 @@ def _youth_details(
     """A youth ticket's date of birth (in the age range) and, when consent is
     needed, the guardian's contact; None for other tickets. Adds to `errors`."""
     youth_data = None
-    if ticket_type.is_youth or ticket_type.requires_guardian_consent:
+    if ticket_type.asks_youth_details:
         youth_data = data.youth or YouthData()
         born = parse_date_safe(youth_data.date_of_birth)
         if born is None:

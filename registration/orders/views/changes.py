@@ -90,14 +90,11 @@ def posted_answers(post, questions: list[Question]) -> tuple[dict, dict]:
 
 def field_errors(exc: OrderInvalid) -> tuple[dict[str, list[str]], list[str]]:
     """(errors by form field, errors of no field) of a refused change."""
-    by_field: dict[str, list[str]] = {}
-    general: list[str] = []
-    for error in exc.errors:
-        if error.field:
-            by_field.setdefault(error.field, []).append(error.message)
-        else:
-            general.append(error.message)
-    return by_field, general
+    grouped = exc.by_field()
+    general = [error.message for error in grouped.pop("non_field_errors", [])]
+    return {
+        field: [error.message for error in errors] for field, errors in grouped.items()
+    }, general
 
 
 def answers_form(

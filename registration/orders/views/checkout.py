@@ -233,7 +233,7 @@ def _read_post(request, slots, questions) -> dict:
                 data[key] = request.POST.getlist(key)
             else:
                 data[key] = request.POST.get(key, "").strip()
-        if ticket_type.is_youth or ticket_type.requires_guardian_consent:
+        if ticket_type.asks_youth_details:
             for name in YOUTH_FIELDS:
                 data[f"{prefix}.youth.{name}"] = request.POST.get(
                     f"{prefix}.youth.{name}", ""
@@ -260,7 +260,7 @@ def _request_from(data: dict, slots, questions):
                 value = None
             answers[question.pk] = value
         youth = None
-        if ticket_type.is_youth or ticket_type.requires_guardian_consent:
+        if ticket_type.asks_youth_details:
             youth = YouthData(
                 **{
                     name: data.get(f"{prefix}.youth.{name}", "")
@@ -307,7 +307,7 @@ def _forms(event, slots, questions, data, errors):
                 "number": index + 1,
                 "prefix": prefix,
                 "ticket_type": ticket_type,
-                "youth": ticket_type.is_youth or ticket_type.requires_guardian_consent,
+                "youth": ticket_type.asks_youth_details,
                 "consent": ticket_type.requires_guardian_consent,
                 "extras": [
                     {
