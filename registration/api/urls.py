@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from conference.errors import api_not_found
 from registration.api.docs import ApiDocsView
-from registration.orders.api import changes, lists, views
+from registration.orders.api import changes, lists, order_changes, views
 
 app_name = "api"
 
@@ -41,6 +41,11 @@ urlpatterns = [
     ),
     path(
         "v1/orders/<str:code>/revive/", views.OrderRevive.as_view(), name="order_revive"
+    ),
+    path(
+        "v1/orders/<str:code>/changes/",
+        order_changes.OrderChanges.as_view(),
+        name="order_changes",
     ),
     path("v1/checkin/", include("registration.checkin.api")),
     path("v1/", include("registration.payments.api")),  # mark-paid, refunds

@@ -28,6 +28,8 @@ from registration.orders.models import (
     Attendee,
     AttendeeExtra,
     Order,
+    OrderChange,
+    OrderChangeStatus,
     OrderStatus,
     PaymentMethod,
 )
@@ -69,6 +71,8 @@ __all__ = [
     "LodgingKind",
     "MemberOrganisation",
     "Order",
+    "OrderChange",
+    "OrderChangeStatus",
     "OrderStatus",
     "OutboxMessage",
     "OutboxStatus",

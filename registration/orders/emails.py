@@ -1,13 +1,16 @@
 """The order e-mails: received, confirmed (with tickets and receipts), the
 attendee's notice, approved, declined, the expiry warning, expired (with a link
 to register again), revived (the payment link again), and a transferred
-ticket's two e-mails (the new holder's ticket, the old holder's notice).
+ticket's two e-mails (the new holder's ticket, the old holder's notice), and
+a change of the order (to the buyer, and to each attendee it touched).
 
 Registered with the outbox by name (see registration/outbox/mail.py); each
 builder reads the database when the e-mail is sent.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -17,9 +20,12 @@ from registration.models import (
     ActivityLog,
     Attendee,
     Order,
+    OrderChange,
+    OrderChangeStatus,
     OrderStatus,
     PaymentStatus,
 )
+from registration.orders.services import stored_lines
 from registration.outbox.mail import (
     Email,
     attendee_url,
@@ -277,8 +283,71 @@ def ticket_transfer_notice(payload: dict) -> Email | None:
     )
 
 
+def _change(pk: int) -> OrderChange | None:
+    return (
+        OrderChange.objects.select_related("order__event")
+        .filter(pk=pk, status=OrderChangeStatus.APPLIED)
+        .first()
+    )
+
+
+def order_changed(payload: dict) -> Email | None:
+    """What a change of the order did, its new total, and what happens to the
+    money: a refund, a new invoice, or the link to pay the balance."""
+    change = _change(payload["change"])
+    if change is None:
+        return None
+    order = _order(change.order_id)
+    settlement = change.settlement or {}
+    context = _order_context(order)
+    context.update(
+        lines=stored_lines(change),
+        reason=change.reason,
+        by_staff=change.by_staff,
+        old_total=change.old_total,
+        new_total=change.new_total,
+        refund=Decimal(settlement.get("refund") or 0),
+        balance=Decimal(settlement.get("balance") or 0),
+        invoice=bool(settlement.get("reinvoiced")),
+    )
+    return Email(
+        "order_changed", [order.buyer_email], order.language, context, reply_to(order)
+    )
+
+
+def attendee_changed(payload: dict) -> Email | None:
+    """An attendee hears what a change did to their registration, or that it
+    was canceled; not sent to an attendee without an address or erased."""
+    change = _change(payload["change"])
+    attendee = (
+        Attendee.objects.select_related("order__event", "ticket_type")
+        .filter(pk=payload["attendee"])
+        .first()
+    )
+    if change is None or attendee is None or not attendee.email:
+        return None
+    canceled = attendee.order_id != change.order_id
+    lines = [line for line in stored_lines(change) if line.attendee_id == attendee.pk]
+    return Email(
+        "attendee_changed",
+        [attendee.email],
+        attendee.language,
+        {
+            "attendee": attendee,
+            "order": change.order,
+            "event": change.order.event,
+            "canceled": canceled,
+            "lines": lines,
+            "attendee_url": "" if canceled else attendee_url(attendee),
+        },
+        reply_to(change.order),
+    )
+
+
 register_builders(
     {
+        "order_changed": order_changed,
+        "attendee_changed": attendee_changed,
         "order_received": order_received,
         "order_confirmed": order_confirmed,
         "attendee_notice": attendee_notice,

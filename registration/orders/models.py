@@ -145,6 +145,19 @@ class Order(models.Model):
     declined_at = models.DateTimeField(
         _("declined at"), null=True, blank=True, editable=False
     )
+    # Canceling one attendee of a group moves them to a canceled order of
+    # their own, split off this one: every rule that reads order statuses
+    # (seats, the door, badges, exports, reminders) then leaves them out,
+    # with no second flag to remember (orders/services/changes.py).
+    split_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="split_orders",
+        editable=False,
+        verbose_name=_("split off order"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -318,3 +331,61 @@ class Answer(models.Model):
 
     def __str__(self):
         return f"{self.question}: {self.value}"
+
+
+class OrderChangeStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
+    FAILED = "failed", _("Failed")
+
+
+class OrderChange(models.Model):
+    """One change of a placed order, as staff or the buyer confirmed it.
+
+    Written by orders/services/changes.py. A change the buyer pays by card
+    (extras bought later on a paid order) waits for its payment and is
+    applied, under the capacity locks, when the payment arrives.
+    """
+
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="changes", verbose_name=_("order")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=OrderChangeStatus.choices
+    )
+    # The operations as asked (ids and values), replayed when a change that
+    # waited for its payment is applied.
+    operations = models.JSONField(_("operations"), default=list)
+    # What changed, line by line, with the old and new values (shown and logged).
+    lines = models.JSONField(_("lines"), default=list)
+    reason = models.TextField(_("reason"), blank=True)
+    old_total = models.DecimalField(_("total before"), **MONEY)
+    new_total = models.DecimalField(_("total after"), **MONEY)
+    refund_difference = models.BooleanField(_("refund the difference"), default=True)
+    # How the money was settled (payments/services/settlement.py): refund,
+    # balance left to pay, whether the invoice was reissued.
+    settlement = models.JSONField(_("settlement"), default=dict, blank=True)
+    by_staff = models.BooleanField(_("by staff"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    problem = models.TextField(_("problem"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("order change")
+        verbose_name_plural = _("order changes")
+
+    def __str__(self):
+        return f"{self.order.code} change #{self.pk} ({self.status})"
+
+    @property
+    def difference(self) -> Decimal:
+        return self.new_total - self.old_total

@@ -15,8 +15,16 @@ details are written, before the commit. Keyword arguments:
 A receiver runs in the same transaction: what it writes commits with the
 order, and an error it raises undoes the placement and reaches the caller.
 Receivers: payments/receivers.py (the invoice of an invoice order).
+
+`order_changed` is sent by `services.changes` inside the transaction that
+applies a change of a placed order (OrderChange), after the attendees and the
+order's new total are written. Keyword arguments: `order` (locked, with its
+new total), `change` (the OrderChange), `by`, `now`. Receivers:
+payments/receivers.py (the money: a refund of what was overpaid, a credit
+note and a new invoice, the payment link of a balance).
 """
 
 from django.dispatch import Signal
 
 order_placed = Signal()
+order_changed = Signal()

@@ -107,6 +107,16 @@ class Payment(models.Model):
     )
     amount = models.DecimalField(_("amount"), **MONEY)
     currency = models.CharField(_("currency"), max_length=3)
+    # Set on a card payment of extras bought later: the change is applied
+    # when this payment succeeds (orders/services/changes.py).
+    order_change = models.ForeignKey(
+        "registration.OrderChange",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("order change paid"),
+    )
     stripe_session_id = models.CharField(
         _("Stripe Checkout Session"), max_length=255, unique=True, null=True, blank=True
     )
@@ -222,6 +232,7 @@ class RefundOrigin(models.TextChoices):
     LATE_PAYMENT = "late_payment", _("Late payment without room")
     DUPLICATE = "duplicate", _("Duplicate payment")
     STRIPE = "stripe", _("Made in Stripe")
+    ORDER_CHANGE = "order_change", _("Order changed")
 
 
 class Refund(models.Model):
@@ -420,8 +431,13 @@ class Invoice(FrozenOnceIssued):
         {"status", "paid_at", "paid_reference", "reminders_sent"}
     )
 
-    order = models.OneToOneField(
-        Order, on_delete=models.PROTECT, related_name="invoice", verbose_name=_("order")
+    # One open invoice per order (constraint below): a change of a placed
+    # order credits the open one in full and issues a new one.
+    order = models.ForeignKey(
+        Order,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        verbose_name=_("order"),
     )
     number = models.CharField(_("number"), max_length=20, unique=True)
     year = models.PositiveSmallIntegerField()
@@ -452,7 +468,12 @@ class Invoice(FrozenOnceIssued):
         verbose_name = _("invoice")
         verbose_name_plural = _("invoices")
         constraints = [
-            models.UniqueConstraint("year", "sequence", name="invoice_number_once")
+            models.UniqueConstraint("year", "sequence", name="invoice_number_once"),
+            models.UniqueConstraint(
+                "order",
+                condition=~models.Q(status="credited"),
+                name="one_open_invoice_per_order",
+            ),
         ]
 
     def __str__(self):

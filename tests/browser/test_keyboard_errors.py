@@ -122,7 +122,7 @@ def test_keyboard_user_corrects_errors_through_the_summary_and_registers(
         str(attendee.country),
     ) == ("Claire", "Dubois", "FR")
     # Browsers send a textarea's line breaks as CRLF.
-    assert order.invoice.billing_address.splitlines() == [
+    assert order.invoices.get().billing_address.splitlines() == [
         "1 Place du Capitole",
         "31000 Toulouse",
     ]

@@ -57,7 +57,7 @@ from registration.models import (
 from registration.money import format_money
 from registration.orders import selectors
 from registration.orders import services as order_service
-from registration.orders.admin import actions, attendee_actions
+from registration.orders.admin import actions, attendee_actions, order_changes
 from registration.payments import selectors as payment_selectors
 from registration.staff import access as staff_access
 
@@ -171,6 +171,12 @@ ACTION_BUTTONS = {
         staff_access.can_manage_orders,
     ),
     "cancel": (gettext_lazy("Cancel order"), "bin", 39, staff_access.can_manage_orders),
+    "change": (
+        gettext_lazy("Change order"),
+        "edit",
+        36,
+        staff_access.can_manage_orders,
+    ),
     "mark_paid": (gettext_lazy("Mark paid"), "tick", 33, staff_access.can_mark_paid),
 }
 
@@ -367,6 +373,11 @@ class OrdersViewSet(EditOrInspectLinks, ModelViewSet):
             ),
             path("revive/<int:pk>/", actions.ReviveOrderView.as_view(), name="revive"),
             path("cancel/<int:pk>/", actions.CancelOrderView.as_view(), name="cancel"),
+            path(
+                "change/<int:pk>/",
+                order_changes.ChangeOrderView.as_view(),
+                name="change",
+            ),
             path(
                 "block-tickets/<int:pk>/",
                 actions.BlockTicketsView.as_view(),

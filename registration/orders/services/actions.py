@@ -54,6 +54,7 @@ STAFF_ACTION_STATUSES: dict[str, frozenset[str]] = {
     - {OrderStatus.AWAITING_APPROVAL, OrderStatus.CANCELED},
     "edit_attendee": frozenset(LIVE_ORDER_STATUSES),
     "transfer": frozenset(LIVE_ORDER_STATUSES),
+    "change": frozenset(LIVE_ORDER_STATUSES),
 }
 STAFF_ACTIONS = tuple(STAFF_ACTION_STATUSES)
 
@@ -146,6 +147,10 @@ def action_refusal(order: Order, action: str) -> ActionRefusal | None:
         ),
         "transfer": (
             _("This order is canceled or expired; its tickets cannot be transferred."),
+            "order_closed",
+        ),
+        "change": (
+            _("This order is canceled or expired; it cannot change."),
             "order_closed",
         ),
     }[action]

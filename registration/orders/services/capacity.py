@@ -87,12 +87,16 @@ def check_capacity(
     exclude_offer_id: int | None = None,
     exclude_order_id: int | None = None,
     ticket_types: list[TicketType] | None = None,
+    event_seats_wanted: int | None = None,
 ) -> None:
     """Refuse with SoldOut when the seats asked for are not free at `now`.
 
     Call under `lock_capacity`. `exclude_order_id` leaves out an order's own
     seats (a late payment re-checking its expired hold never counts itself,
     since expired orders hold nothing; kept for clarity of intent).
+    `event_seats_wanted` replaces the count toward the event's capacity that
+    `ticket_type_counts` gives: a change of a placed order asks for its net
+    count (an attendee moved between two counted ticket types takes none).
     """
     if ticket_types is None:
         ticket_types = list(event.ticket_types.all())
@@ -112,11 +116,13 @@ def check_capacity(
             if count > left:
                 raise _sold_out(ticket_type.name, left)
     if event.capacity is not None:
-        wanted = sum(
-            count
-            for pk, count in ticket_type_counts.items()
-            if by_pk[pk].counts_toward_event_capacity
-        )
+        wanted = event_seats_wanted
+        if wanted is None:
+            wanted = sum(
+                count
+                for pk, count in ticket_type_counts.items()
+                if by_pk[pk].counts_toward_event_capacity
+            )
         if wanted and wanted > (seats.event_remaining or 0):
             raise _sold_out(event.name, seats.event_remaining or 0)
     if extra_counts:

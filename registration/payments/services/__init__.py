@@ -13,7 +13,7 @@ pending Refund row first and sent to Stripe after the commit with the row's
 own idempotency key; a call whose outcome is unknown leaves the row pending
 and `retry_pending_refunds` (periodic loop) sends it again with the same key.
 
-The parts: rules.py, amounts.py, checkout.py, webhooks.py, refunds.py, invoices.py, reconciliation.py, documents.py. Everything
+The parts: rules.py, amounts.py, checkout.py, webhooks.py, refunds.py, invoices.py, settlement.py, reconciliation.py, documents.py. Everything
 other code uses is importable from here.
 """
 
@@ -72,6 +72,13 @@ from registration.payments.services.rules import (
     logger,
     offered_payment_methods,
 )
+from registration.payments.services.settlement import (
+    Settlement,
+    balance_due,
+    net_received,
+    plan_settlement,
+    settle_order_change,
+)
 from registration.payments.services.webhooks import process_stripe_event
 
 __all__ = [
@@ -90,6 +97,8 @@ __all__ = [
     "PaymentError",
     "PaymentInvalid",
     "ReconcileResult",
+    "Settlement",
+    "balance_due",
     "buyer_billing",
     "can_pay_by_card",
     "cancel_order_with_refund",
@@ -104,7 +113,9 @@ __all__ = [
     "logger",
     "mark_paid_by_transfer",
     "mark_refund_sent",
+    "net_received",
     "offered_payment_methods",
+    "plan_settlement",
     "process_stripe_event",
     "reconcile_stripe_events",
     "refund_order",
@@ -116,6 +127,7 @@ __all__ = [
     "retry_pending_refunds",
     "run_payment_jobs",
     "send_invoice_reminders",
+    "settle_order_change",
     "start_card_payment",
     "submit_refund",
     "summarize_order_money",

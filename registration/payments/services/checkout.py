@@ -4,8 +4,10 @@ closing an earlier one first, applied at once when Stripe answers paid."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,11 +15,13 @@ from registration.audit.services import log_activity
 from registration.models import (
     Event,
     Order,
+    OrderChange,
     OrderStatus,
     Payment,
     PaymentProvider,
     PaymentStatus,
 )
+from registration.money import to_minor_units
 from registration.payments import stripe as stripe_api
 from registration.payments.services.amounts import (
     _checkout_lines,
@@ -31,33 +35,45 @@ from registration.payments.services.rules import (
     _move_payment,
     card_payment_refusal,
 )
+from registration.payments.services.settlement import (
+    balance_due,
+    balance_payment_refusal,
+)
 from registration.payments.services.webhooks import _apply_session
 
 
 def start_card_payment(
-    order: Order, *, success_url: str, cancel_url: str, now: datetime | None = None
+    order: Order,
+    *,
+    success_url: str,
+    cancel_url: str,
+    now: datetime | None = None,
+    change: OrderChange | None = None,
 ) -> str:
-    """Open a Stripe Checkout Session for a pending order; the address to send the buyer to.
+    """Open a Stripe Checkout Session for what an order owes; the address to send the buyer to.
 
+    What is charged: a pending order's total; a paid order's balance after a
+    change made it cost more (`balance_due`); or, with `change`, the
+    difference of a buyer's change waiting for its payment (applied when the
+    payment succeeds, webhooks.py).
     One session per attempt, created outside any capacity lock with the
     attempt's own idempotency key; an earlier open session of the order is
-    expired first, so only one can be paid. The order's hold moves to the
-    session's `expires_at` (never earlier than it was), so the seats are held
-    as long as the session can be paid. Raises PaymentError with the codes of
-    `card_payment_refusal`, or `already_paid`, `total_mismatch` or
-    `stripe_unavailable`.
+    expired first, so only one can be paid. A pending order's hold moves to
+    the session's `expires_at` (never earlier than it was), so the seats are
+    held as long as the session can be paid. Raises PaymentError with the
+    codes of `card_payment_refusal` or `balance_payment_refusal`, or
+    `already_paid`, `total_mismatch` or `stripe_unavailable`.
     """
     now = now or timezone.now()
     order = Order.objects.select_related("event").get(pk=order.pk)
-    if refusal := card_payment_refusal(order, now=now):
-        raise refusal
-    line_items = _checkout_lines(order)
+    amount, line_items = _what_to_charge(order, change=change, now=now)
     payment = Payment.objects.create(
         order=order,
         provider=PaymentProvider.STRIPE,
         status=PaymentStatus.CREATING,
-        amount=order.total,
+        amount=amount,
         currency=order.currency,
+        order_change=change,
     )
     _close_earlier_attempts(order, payment, now=now)
     params = _session_params(
@@ -78,6 +94,36 @@ def start_card_payment(
             code="hold_expired",
         )
     return session["url"]
+
+
+def _what_to_charge(
+    order: Order, *, change: OrderChange | None, now: datetime
+) -> tuple[Decimal, list[dict]]:
+    """The amount of the attempt and its Stripe line items, or the refusal."""
+    if change is None and order.status != OrderStatus.PAID:
+        if refusal := card_payment_refusal(order, now=now):
+            raise refusal
+        return order.total, _checkout_lines(order)
+    if refusal := balance_payment_refusal(order, change=change):
+        raise refusal
+    if change is not None:
+        amount = change.difference
+        label = _("Changes to order %(code)s") % {"code": order.code}
+    else:
+        amount = balance_due(order)
+        label = _("Balance of order %(code)s") % {"code": order.code}
+    return amount, [_single_line(f"{label} – {order.event.name}", amount, order)]
+
+
+def _single_line(name: str, amount: Decimal, order: Order) -> dict:
+    return {
+        "quantity": 1,
+        "price_data": {
+            "currency": order.currency.lower(),
+            "unit_amount": to_minor_units(amount, order.currency),
+            "product_data": {"name": name[:250]},
+        },
+    }
 
 
 def _close_earlier_attempts(order: Order, payment: Payment, *, now: datetime) -> None:
@@ -139,18 +185,18 @@ def _create_session(payment: Payment, params: dict) -> dict:
 def _record_open_session(order: Order, payment: Payment, session: dict) -> Order | None:
     """Save the session on the attempt under the order's lock; the order if held.
 
-    The attempt becomes open while the order is pending and held, else expired;
-    a live hold is extended to the session's end.
+    The attempt becomes open while the order is pending and held (or paid,
+    for a balance or a change), else expired; a live hold is extended to the
+    session's end.
     """
     session_expires = datetime.fromtimestamp(session["expires_at"], tz=UTC)
     with transaction.atomic():
         _limit_lock_wait()
+        still_payable = Q(status=OrderStatus.PENDING, expires_at__gt=timezone.now())
+        if order.status == OrderStatus.PAID:
+            still_payable = Q(status=OrderStatus.PAID)
         live = (
-            Order.objects.select_for_update()
-            .filter(
-                pk=order.pk, status=OrderStatus.PENDING, expires_at__gt=timezone.now()
-            )
-            .first()
+            Order.objects.select_for_update().filter(still_payable, pk=order.pk).first()
         )
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         _move_payment(payment, PaymentStatus.OPEN if live else PaymentStatus.EXPIRED)
@@ -161,7 +207,18 @@ def _record_open_session(order: Order, payment: Payment, session: dict) -> Order
             status=PaymentStatus.OPEN if live else PaymentStatus.EXPIRED,
             updated_at=timezone.now(),
         )
-        if live is not None:
+        if live is not None and live.status == OrderStatus.PAID:
+            log_activity(
+                live,
+                action="payment.checkout_started",
+                event=order.event,
+                data={
+                    "payment": payment.pk,
+                    "session": session["id"],
+                    "amount": str(payment.amount),
+                },
+            )
+        elif live is not None:
             _hold_for_session(
                 live, payment, session, until=session_expires, event=order.event
             )

@@ -230,7 +230,13 @@ def _invoice_order(order: Order, *, billing: BillingData, by, now: datetime) -> 
     return invoice
 
 
-def _issue_invoice(order: Order, details: BillingDetails, *, now: datetime) -> Invoice:
+def _issue_invoice(
+    order: Order, details: BillingDetails, *, now: datetime, paid: bool | None = None
+) -> Invoice:
+    """The order's next invoice, for its total and lines; `paid` (default: the
+    order is paid) issues it settled."""
+    if paid is None:
+        paid = order.status == OrderStatus.PAID
     issued_on = _local_date(now, order)
     numbered = next_document_number("invoice", issued_on.year)
     if order.status == OrderStatus.PENDING and order.expires_at:
@@ -251,10 +257,8 @@ def _issue_invoice(order: Order, details: BillingDetails, *, now: datetime) -> I
         currency=order.currency,
         total=order.total,
         lines=_invoice_lines(order),
-        status=InvoiceStatus.PAID
-        if order.status == OrderStatus.PAID
-        else InvoiceStatus.ISSUED,
-        paid_at=now if order.status == OrderStatus.PAID else None,
+        status=InvoiceStatus.PAID if paid else InvoiceStatus.ISSUED,
+        paid_at=now if paid else None,
     )
 
 

@@ -11,11 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registration.audit.services import log_activity
-from registration.errors import Busy, SoldOut
+from registration.errors import Busy, OrderError, SoldOut
 from registration.models import (
     OPEN_PAYMENT_STATUSES,
     DisputeStatus,
     Order,
+    OrderChange,
     OrderStatus,
     Payment,
     PaymentMethod,
@@ -33,6 +34,8 @@ from registration.money import (
     to_minor_units,
 )
 from registration.orders.services import (
+    apply_paid_change,
+    fail_paid_change,
     is_lock_timeout,
     mark_order_paid,
     transition_order,
@@ -54,6 +57,7 @@ from registration.payments.services.rules import (
     _move_payment,
     _move_refund,
 )
+from registration.payments.services.settlement import net_received
 
 logger = logging.getLogger(__name__)
 
@@ -294,9 +298,54 @@ def _confirm_card_payment(
         payload={"payment": payment.pk},
         key=f"payment_receipt:{payment.pk}",
     )
+    if payment.order_change_id is not None:
+        return _apply_paid_change_or_refund(payment, order, now=now)
+    if order.status == OrderStatus.PAID and net_received(order) <= order.total:
+        # The balance a change left (or part of it): kept, and the new
+        # invoice settled once it is covered.
+        _settle_if_covered(order, payment, now=now)
+        return []
     if (refund := _refund_for_closed_order(payment, order)) is not None:
         return [refund]
     return _mark_order_paid_by_card(payment, order, now=now)
+
+
+def _apply_paid_change_or_refund(
+    payment: Payment, order: Order, *, now: datetime
+) -> list[int]:
+    """A buyer's change paid by card: applied under the locks, or, when its
+    extras are gone or the order changed meanwhile, the payment refunded."""
+    change = OrderChange.objects.get(pk=payment.order_change_id)
+    try:
+        with transaction.atomic():
+            apply_paid_change(change, now=now)
+    except OrderError as exc:
+        fail_paid_change(change, problem=exc.message)
+        return [
+            _refund_whole_payment(
+                payment,
+                order,
+                origin=RefundOrigin.LATE_PAYMENT,
+                reason=_("The change could not be made: %(why)s")
+                % {"why": exc.message},
+            )
+        ]
+    _settle_if_covered(order, payment, now=now)
+    return []
+
+
+def _settle_if_covered(order: Order, payment: Payment, *, now: datetime) -> None:
+    order = Order.objects.get(pk=order.pk)
+    log_activity(
+        order,
+        action="payment.balance_paid",
+        event=order.event,
+        data={"payment": payment.pk, "amount": str(payment.amount)},
+    )
+    if net_received(order) >= order.total:
+        _settle_invoice(
+            order, reference=f"Stripe {payment.stripe_payment_intent_id}", now=now
+        )
 
 
 def _record_paid_payment(payment: Payment, session: dict, *, now: datetime) -> Order:

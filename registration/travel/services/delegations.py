@@ -306,7 +306,7 @@ def invoiceable_orders(delegation: Delegation, *, now: datetime):
             payment_method=PaymentMethod.INVOICE,
             total__gt=0,
             expires_at__gt=now,
-            invoice__isnull=True,
+            invoices__isnull=True,
             delegation_invoices__isnull=True,
         )
         .distinct()

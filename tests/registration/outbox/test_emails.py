@@ -77,7 +77,7 @@ def test_order_received_goes_to_the_buyer_with_total_and_link(event, delegate, s
     with translation.override("es"):
         assert invoice_message.subject == gettext(
             "Invoice %(number)s for %(event)s"
-        ) % {"number": order.invoice.number, "event": "Annual Conference"}
+        ) % {"number": order.invoices.get().number, "event": "Annual Conference"}
     assert message.to == ["buyer@example.org"]
     assert message.reply_to == ["events@sister-cities.example"]
     # The buyer chose Spanish: texts, money and dates follow (whatever the catalogue says).
