@@ -4,7 +4,7 @@ from django.urls import path
 
 from registration.catalogue import views as calendar
 from registration.consent import views as consent
-from registration.orders.views import changes, checkout, order_page
+from registration.orders.views import changes, checkout, extras, order_page
 from registration.privacy import views as privacy_notice
 from registration.travel import views as delegation_page
 from registration.waiting_list import views as waiting_list
@@ -49,6 +49,11 @@ urlpatterns = [
         "orders/<str:code>/<str:secret>/tickets/<int:attendee_id>/",
         order_page.attendee_ticket,
         name="order_ticket",
+    ),
+    path(
+        "orders/<str:code>/<str:secret>/extras/",
+        extras.buy_extras,
+        name="buy_extras",
     ),
     path(
         "orders/<str:code>/<str:secret>/cancel/",

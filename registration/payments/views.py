@@ -93,9 +93,15 @@ def stripe_webhook(request):
 
 @require_POST
 def pay(request, code: str, secret: str):
-    """Start a card payment for the order and send the buyer to Stripe Checkout."""
+    """Start a card payment for the order (or the balance a change left) and send
+    the buyer to Stripe Checkout."""
     order = _order_or_404(code, secret)
-    if refusal := payments.card_payment_refusal(order):
+    # A paid order pays the balance a change left; any other its total.
+    if order.status == OrderStatus.PAID:
+        refusal = payments.balance_payment_refusal(order)
+    else:
+        refusal = payments.card_payment_refusal(order)
+    if refusal:
         messages.error(request, refusal.message)
         return redirect(_order_page(order))
     base = request.build_absolute_uri("/")[:-1]

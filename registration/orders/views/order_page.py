@@ -69,6 +69,7 @@ def order_detail(request, code: str, secret: str):
         attendee.has_questions = asks_questions(scopes, attendee)
     invoice = Invoice.objects.filter(order=order).first()
     card_refusal = payments.card_payment_refusal(order)
+    balance = payments.balance_due(order)
     return render(
         request,
         "registration/orders/order_detail.html",
@@ -81,6 +82,10 @@ def order_detail(request, code: str, secret: str):
             "can_cancel": can_buyer_cancel(order),
             "card_refusal": card_refusal,
             "can_pay_by_card": card_refusal is None,
+            "balance_due": balance,
+            "can_pay_balance": balance > 0
+            and payments.balance_payment_refusal(order) is None,
+            "can_buy_extras": can_edit_attendees(order) and order.event.extras.exists(),
             "receipts": list(
                 order.payments.filter(
                     provider=PaymentProvider.STRIPE, status=PaymentStatus.SUCCEEDED

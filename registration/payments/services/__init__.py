@@ -75,6 +75,7 @@ from registration.payments.services.rules import (
 from registration.payments.services.settlement import (
     Settlement,
     balance_due,
+    balance_payment_refusal,
     net_received,
     plan_settlement,
     settle_order_change,
@@ -99,6 +100,7 @@ __all__ = [
     "ReconcileResult",
     "Settlement",
     "balance_due",
+    "balance_payment_refusal",
     "buyer_billing",
     "can_pay_by_card",
     "cancel_order_with_refund",

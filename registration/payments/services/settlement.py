@@ -67,9 +67,18 @@ def net_received(order: Order) -> Decimal:
     return paid - refunded
 
 
+def _has_payments(order: Order) -> bool:
+    return Payment.objects.filter(order=order, status=PaymentStatus.SUCCEEDED).exists()
+
+
 def balance_due(order: Order) -> Decimal:
-    """What a paid order still owes after a change made it cost more; 0 otherwise."""
-    if order.status != OrderStatus.PAID:
+    """What a paid order still owes after a change made it cost more; 0 otherwise.
+
+    Money is settled only against payments recorded here: a paid order with
+    none (paid with its delegation, or marked paid before payments were
+    recorded) owes nothing and is refunded nothing automatically.
+    """
+    if order.status != OrderStatus.PAID or not _has_payments(order):
         return Decimal(0)
     return max(order.total - net_received(order), Decimal(0))
 
@@ -161,6 +170,8 @@ def plan_settlement(
 ) -> Settlement:
     """The settlement of `order` at `new_total` (the preview's, and the receiver's)."""
     received = net_received(order)
+    if order.status == OrderStatus.PAID and not _has_payments(order):
+        received = new_total  # settled outside what is recorded here (balance_due)
     over = max(received - new_total, Decimal(0))
     invoice = _open_invoice(order)
     paid = order.status == OrderStatus.PAID or received > 0

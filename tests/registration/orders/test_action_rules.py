@@ -62,6 +62,7 @@ def test_staff_actions_allowed_in_each_state():
             "mark_paid",
             "edit_attendee",
             "transfer",
+            "change",
         ],
         "awaiting_approval": [
             "approve",
@@ -72,8 +73,16 @@ def test_staff_actions_allowed_in_each_state():
             "cancel",
             "edit_attendee",
             "transfer",
+            "change",
         ],
-        "paid": ["resend", "block_tickets", "cancel", "edit_attendee", "transfer"],
+        "paid": [
+            "resend",
+            "block_tickets",
+            "cancel",
+            "edit_attendee",
+            "transfer",
+            "change",
+        ],
         "expired": ["revive", "block_tickets", "cancel", "mark_paid"],
         "canceled": [],
     }
@@ -87,6 +96,7 @@ def test_staff_actions_allowed_in_each_state():
             "mark_paid",
             "edit_attendee",
             "transfer",
+            "change",
         ],
         "awaiting_approval": [
             "approve",
@@ -97,6 +107,7 @@ def test_staff_actions_allowed_in_each_state():
             "cancel",
             "edit_attendee",
             "transfer",
+            "change",
         ],
         "paid": [
             "resend",
@@ -104,6 +115,7 @@ def test_staff_actions_allowed_in_each_state():
             "cancel",
             "edit_attendee",
             "transfer",
+            "change",
         ],
         "expired": ["revive", "unblock_tickets", "cancel", "mark_paid"],
         "canceled": ["unblock_tickets"],
@@ -243,6 +255,14 @@ def perform(action: str, order: Order, attendee: Attendee, *, by):
         return payments.mark_paid_by_transfer(order, reference="BANK-42", by=by)
     if action == "revive":
         return order_service.revive_order(order, by=by)
+    if action == "change":
+        return order_service.apply_change(
+            order,
+            [{"op": "set_price", "attendee": attendee.pk, "price": "1.00"}],
+            reason="Speaker",
+            by=by,
+            as_staff=True,
+        )
     if action == "transfer":
         return order_service.transfer_ticket(
             attendee,

@@ -7,14 +7,17 @@ On SQLite the IMMEDIATE transaction serialises writers by design, so these
 run on PostgreSQL only (DATABASE_URL), like test_concurrency.py.
 """
 
+import random
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -28,13 +31,19 @@ from registration.models import (
     OrderChangeStatus,
     OrderStatus,
     PaymentMethod,
+    Refund,
+    RefundOrigin,
+    TicketType,
 )
 from registration.orders.services import (
     AttendeeData,
     BuyerData,
     apply_change,
     place_order,
+    record_change_awaiting_payment,
 )
+from registration.payments import services as payments
+from registration.payments import stripe as stripe_api
 from tests.factories import (
     AttendeeFactory,
     EventFactory,
@@ -42,6 +51,12 @@ from tests.factories import (
     OrderFactory,
     TicketTypeFactory,
     UserFactory,
+)
+from tests.registration.payments.conftest import (
+    WEBHOOK_SECRET,
+    FakeStripe,
+    deliver,
+    make_order,
 )
 
 pytestmark = [
@@ -53,11 +68,15 @@ pytestmark = [
 ]
 
 ROUNDS = 5
+WEBHOOK_ROUNDS = 10
 
 
-def race(jobs: dict) -> tuple[dict[str, str], list[str]]:
-    """Run each job in its own thread, all released at once; each one's outcome
-    ("ok", "sold_out", "busy", "invalid:<codes>") and every unexpected error."""
+def race(
+    jobs: dict, *, delays: dict[str, float] | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """Run each job in its own thread, all released at once (a job named in
+    `delays` that many seconds later); each one's outcome ("ok", "sold_out",
+    "busy", "invalid:<codes>") and every unexpected error."""
     outcomes: dict[str, str] = {}
     unexpected: list[str] = []
     lock = threading.Lock()
@@ -65,6 +84,7 @@ def race(jobs: dict) -> tuple[dict[str, str], list[str]]:
 
     def attempt(name: str, action) -> None:
         start.wait()
+        time.sleep((delays or {}).get(name, 0.0))
         try:
             action()
             result = "ok"
@@ -164,14 +184,16 @@ def test_two_staff_adding_an_attendee_for_the_last_seat_let_exactly_one_win(
 
         outcomes, unexpected = race(
             {
-                "paid": lambda o=paid: apply_change(
-                    o,
+                "paid": partial(
+                    apply_change,
+                    paid,
                     [add_attendee_op(delegate, "Kofi")],
                     by=first_staff,
                     as_staff=True,
                 ),
-                "pending": lambda o=pending: apply_change(
-                    o,
+                "pending": partial(
+                    apply_change,
+                    pending,
                     [add_attendee_op(delegate, "Ama")],
                     by=second_staff,
                     as_staff=True,
@@ -210,13 +232,15 @@ def test_two_staff_adding_the_last_place_of_an_extra_let_exactly_one_win(two_sta
 
         outcomes, unexpected = race(
             {
-                "one": lambda: apply_change(
+                "one": partial(
+                    apply_change,
                     one,
                     [{"op": "add_extra", "attendee": a.pk, "extra": gala.pk}],
                     by=first_staff,
                     as_staff=True,
                 ),
-                "two": lambda: apply_change(
+                "two": partial(
+                    apply_change,
                     two,
                     [{"op": "add_extra", "attendee": b.pk, "extra": gala.pk}],
                     by=second_staff,
@@ -247,15 +271,22 @@ def test_a_change_racing_a_new_order_for_the_last_seat_never_both_win(two_staff)
         )
         order = order_with_one_attendee(event, delegate, status=OrderStatus.PAID)
         jobs = {
-            "change": lambda o=order, t=delegate: apply_change(
-                o, [add_attendee_op(t, "Kofi")], by=staff, as_staff=True
+            "change": partial(
+                apply_change,
+                order,
+                [add_attendee_op(delegate, "Kofi")],
+                by=staff,
+                as_staff=True,
             )
         }
         for number in range(3):
-            jobs[f"new{number}"] = lambda n=number, e=event, t=delegate: place_order(
-                e,
-                buyer=BuyerData(name=f"Buyer {n}", email=f"new{n}@example.org"),
-                attendees=[AttendeeData(ticket_type=t.pk, given_name="New")],
+            jobs[f"new{number}"] = partial(
+                place_order,
+                event,
+                buyer=BuyerData(
+                    name=f"Buyer {number}", email=f"new{number}@example.org"
+                ),
+                attendees=[AttendeeData(ticket_type=delegate.pk, given_name="New")],
                 payment_method=PaymentMethod.INVOICE,
             )
 
@@ -270,9 +301,8 @@ def test_a_change_racing_a_new_order_for_the_last_seat_never_both_win(two_staff)
         change_won = winners == ["change"]
         assert order.attendees.count() == (2 if change_won else 1)
         assert order.total == lines_total(order)
-        assert (
-            Order.objects.filter(event=event).exclude(pk=order.pk).count()
-            == (0 if change_won else 1)
+        assert Order.objects.filter(event=event).exclude(pk=order.pk).count() == (
+            0 if change_won else 1
         )
         seen["change" if change_won else "new"] += 1
     assert sum(seen.values()) == ROUNDS
@@ -295,13 +325,15 @@ def test_two_staff_changing_one_order_at_once_are_serialised(two_staff):
 
         outcomes, unexpected = race(
             {
-                "gala": lambda: apply_change(
+                "gala": partial(
+                    apply_change,
                     order,
                     [{"op": "add_extra", "attendee": a.pk, "extra": gala.pk}],
                     by=first_staff,
                     as_staff=True,
                 ),
-                "tour": lambda: apply_change(
+                "tour": partial(
+                    apply_change,
                     order,
                     [{"op": "add_extra", "attendee": b.pk, "extra": tour.pk}],
                     by=second_staff,
@@ -337,11 +369,11 @@ def test_two_staff_adding_the_same_extra_to_one_attendee_add_it_once(two_staff):
 
         outcomes, unexpected = race(
             {
-                "a": lambda: apply_change(
-                    order, operations, by=first_staff, as_staff=True
+                "a": partial(
+                    apply_change, order, operations, by=first_staff, as_staff=True
                 ),
-                "b": lambda: apply_change(
-                    order, operations, by=second_staff, as_staff=True
+                "b": partial(
+                    apply_change, order, operations, by=second_staff, as_staff=True
                 ),
             }
         )
@@ -355,3 +387,162 @@ def test_two_staff_adding_the_same_extra_to_one_attendee_add_it_once(two_staff):
         order.refresh_from_db()
         assert order.total == Decimal("180.00") == lines_total(order)
         assert OrderChange.objects.filter(order=order).count() == 1
+
+
+URLS = {
+    "success_url": "https://events.example.org/done/",
+    "cancel_url": "https://events.example.org/canceled/",
+}
+
+
+@pytest.fixture
+def stripe_fake(settings, monkeypatch):
+    """Stripe replaced at its HTTP layer, as in tests/registration/payments."""
+    settings.STRIPE_SECRET_KEY = "sk_test_fake"
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    fake = FakeStripe()
+    monkeypatch.setattr(stripe_api, "http_client", fake)
+    return fake
+
+
+def paid_card_order(fake, *, event=None, ticket_type=None) -> Order:
+    """A card order paid through a Checkout Session and its webhook."""
+    order = make_order(prices=("100.00",), event=event, ticket_type=ticket_type)
+    payments.start_card_payment(order, **URLS)
+    session = fake.pay(order.payments.get().stripe_session_id)
+    payments.process_stripe_event(fake.event("checkout.session.completed", session))
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    return order
+
+
+def extra_paid_at_stripe(fake, order, extra) -> tuple[OrderChange, dict]:
+    """The buyer asks for `extra`, pays for it on Stripe's page; the change and
+    the webhook's event, not delivered yet."""
+    change = record_change_awaiting_payment(
+        order,
+        [{"op": "add_extra", "attendee": order.attendees.get().pk, "extra": extra.pk}],
+        by=None,
+    )
+    payments.start_card_payment(order, change=change, **URLS)
+    payment = order.payments.get(order_change=change)
+    session = fake.pay(payment.stripe_session_id)
+    return change, fake.event("checkout.session.completed", session)
+
+
+def test_a_paid_extra_racing_a_staff_change_for_its_last_place_lets_one_win(
+    two_staff, stripe_fake
+):
+    """The webhook of a buyer's paid extra and a staff change giving that
+    extra's last place to another order, at once: one of them gets it; when the
+    staff change wins, the buyer's change fails and their payment is refunded
+    in full."""
+    staff, _other = two_staff
+    seen: Counter = Counter()
+    jitter = random.Random(7)
+    for round_number in range(WEBHOOK_ROUNDS):
+        buyer = paid_card_order(stripe_fake)
+        delegate = buyer.attendees.get().ticket_type
+        other = paid_card_order(stripe_fake, event=buyer.event, ticket_type=delegate)
+        gala = ExtraFactory(
+            event=buyer.event, name="Gala dinner", price=Decimal("80.00"), capacity=1
+        )
+        change, event = extra_paid_at_stripe(stripe_fake, buyer, gala)
+
+        outcomes, unexpected = race(
+            {
+                "webhook": partial(payments.process_stripe_event, event),
+                "staff": partial(
+                    apply_change,
+                    other,
+                    [
+                        {
+                            "op": "add_extra",
+                            "attendee": other.attendees.get().pk,
+                            "extra": gala.pk,
+                        }
+                    ],
+                    by=staff,
+                    as_staff=True,
+                ),
+            },
+            # The webhook asks Stripe for the session before it locks: the
+            # staff change starts later in some rounds so that either may win.
+            delays={"staff": jitter.uniform(0, 0.3) if round_number % 2 else 0.0},
+        )
+
+        assert unexpected == []
+        assert outcomes["webhook"] == "ok", (round_number, outcomes)
+        assert AttendeeExtra.objects.filter(extra=gala).count() == 1
+        [holder] = AttendeeExtra.objects.filter(extra=gala)
+        change.refresh_from_db()
+        buyer.refresh_from_db()
+        payment = buyer.payments.get(order_change=change)
+        if holder.attendee.order_id == buyer.pk:
+            assert outcomes["staff"] == "sold_out"
+            assert change.status == OrderChangeStatus.APPLIED
+            assert buyer.total == Decimal("180.00")
+            assert not Refund.objects.filter(order=buyer).exists()
+            seen["buyer"] += 1
+        else:
+            assert outcomes["staff"] == "ok"
+            assert change.status == OrderChangeStatus.FAILED
+            assert buyer.total == Decimal("100.00")
+            [refund] = Refund.objects.filter(order=buyer)
+            assert (refund.payment, refund.amount, refund.origin) == (
+                payment,
+                payment.amount,
+                RefundOrigin.LATE_PAYMENT,
+            )
+            seen["staff"] += 1
+        assert buyer.total == lines_total(buyer)
+        assert payments.balance_due(buyer) == Decimal("0")
+        assert payments.net_received(buyer) == buyer.total
+    print("DIAG seen", seen)
+    assert sum(seen.values()) == WEBHOOK_ROUNDS
+
+
+def test_a_lock_wait_while_applying_a_paid_change_is_retried_not_refunded(
+    two_staff, stripe_fake, settings, client
+):
+    """The capacity locks are busy (a rush of orders, a long staff change) when
+    a buyer's paid change arrives: like every other lock wait of the webhook it
+    answers 503 and Stripe retries; the buyer's money is not refunded for it,
+    and the change is applied on the retry."""
+    settings.LOCK_TIMEOUT_SECONDS = 1
+    order = paid_card_order(stripe_fake)
+    gala = ExtraFactory(event=order.event, name="Gala dinner", price=Decimal("80.00"))
+    change, event = extra_paid_at_stripe(stripe_fake, order, gala)
+    ticket_type = order.attendees.get().ticket_type
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold_a_capacity_lock():
+        with transaction.atomic():
+            list(TicketType.objects.select_for_update().filter(pk=ticket_type.pk))
+            holding.set()
+            release.wait(10)
+        connection.close()
+
+    holder = threading.Thread(target=hold_a_capacity_lock)
+    holder.start()
+    assert holding.wait(5)
+    try:
+        response = deliver(client, event)
+    finally:
+        release.set()
+        holder.join()
+
+    change.refresh_from_db()
+    assert not Refund.objects.filter(order=order).exists()
+    assert change.status == OrderChangeStatus.AWAITING_PAYMENT
+    assert response.status_code == 503
+    assert response["Retry-After"]
+
+    retried = deliver(client, event)
+    assert retried.status_code == 200
+    change.refresh_from_db()
+    order.refresh_from_db()
+    assert change.status == OrderChangeStatus.APPLIED
+    assert order.total == Decimal("180.00")
+    assert not Refund.objects.filter(order=order).exists()

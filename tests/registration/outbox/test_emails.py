@@ -416,6 +416,7 @@ def test_confirmation_links_the_receipt_of_each_card_payment(event, delegate, se
 
 def test_every_builder_is_registered_under_its_outbox_name():
     assert sorted(mail.BUILDERS) == [
+        "attendee_changed",
         "attendee_notice",
         "consent_reminder",
         "consent_request",
@@ -427,6 +428,7 @@ def test_every_builder_is_registered_under_its_outbox_name():
         "invoice_reminder",
         "late_payment_refunded",
         "order_approved",
+        "order_changed",
         "order_confirmed",
         "order_declined",
         "order_expired",
