@@ -107,14 +107,14 @@ def balance_payment_refusal(
                 _("This change has nothing to pay."), code="not_payable"
             )
         return None
+    if balance_due(order) <= 0:
+        return PaymentError(
+            _("This order has nothing left to pay."), code="not_payable"
+        )
     if order.delegation_invoices.exists():
         return PaymentError(
             _("This order is paid with its delegation's invoice."),
             code="delegation_invoice",
-        )
-    if balance_due(order) <= 0:
-        return PaymentError(
-            _("This order has nothing left to pay."), code="not_payable"
         )
     return None
 
