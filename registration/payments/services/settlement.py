@@ -157,7 +157,12 @@ class Settlement:
                 _("%(amount)s overpaid is kept for staff to decide.")
                 % {"amount": format_money(self.kept, self.currency)}
             )
-        if self.balance:
+        if self.balance and self.reinvoice:
+            parts.append(
+                _("%(amount)s is left to pay on the new invoice.")
+                % {"amount": format_money(self.balance, self.currency)}
+            )
+        elif self.balance:
             parts.append(
                 _("%(amount)s is left to pay; the buyer gets the payment link.")
                 % {"amount": format_money(self.balance, self.currency)}

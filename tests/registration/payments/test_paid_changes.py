@@ -242,3 +242,67 @@ def test_a_second_balance_attempt_after_the_first_was_paid_is_refused(
     assert (
         Payment.objects.filter(order=order, status=PaymentStatus.SUCCEEDED).count() == 2
     )
+
+
+def assert_change_refunded(order, change, *, total: str) -> None:
+    """The change failed, nothing was added, and its payment came back in full."""
+    change.refresh_from_db()
+    order.refresh_from_db()
+    payment = order.payments.get(order_change=change)
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert change.status == OrderChangeStatus.FAILED
+    assert change.applied_at is None
+    assert order.total == Decimal(total)
+    [refund] = Refund.objects.filter(payment=payment)
+    assert (refund.amount, refund.origin) == (payment.amount, RefundOrigin.LATE_PAYMENT)
+
+
+def test_a_change_paid_after_staff_added_the_same_extra_is_refunded(
+    fake_stripe, client, staff
+):
+    order = paid_card_order(fake_stripe, client, prices=("450.00",))
+    gala = ExtraFactory(event=order.event, name="Gala dinner", price=Decimal("80.00"))
+    attendee, change = buy_extra_later(order, gala)
+    # Staff add it meanwhile (the buyer asked by e-mail too); the order owes 80.
+    orders.apply_change(
+        order,
+        [{"op": "add_extra", "attendee": attendee.pk, "extra": gala.pk}],
+        by=staff,
+        as_staff=True,
+    )
+
+    pay_latest(fake_stripe, client, order)
+
+    assert_change_refunded(order, change, total="530.00")
+    assert AttendeeExtra.objects.filter(attendee=attendee, extra=gala).count() == 1
+
+
+def test_a_change_paid_after_the_extra_got_dearer_is_refunded_not_undercharged(
+    fake_stripe, client
+):
+    order = paid_card_order(fake_stripe, client, prices=("450.00",))
+    gala = ExtraFactory(event=order.event, name="Gala dinner", price=Decimal("80.00"))
+    attendee, change = buy_extra_later(order, gala)
+    gala.price = Decimal("100.00")
+    gala.save()
+
+    pay_latest(fake_stripe, client, order)
+
+    assert_change_refunded(order, change, total="450.00")
+    assert not AttendeeExtra.objects.filter(attendee=attendee).exists()
+    assert payments.balance_due(order) == Decimal("0")
+
+
+def test_a_change_paid_after_the_order_was_canceled_is_refunded(
+    fake_stripe, client, staff
+):
+    order = paid_card_order(fake_stripe, client, prices=("450.00",))
+    gala = ExtraFactory(event=order.event, name="Gala dinner", price=Decimal("80.00"))
+    attendee, change = buy_extra_later(order, gala)
+    orders.cancel_order(order, by=staff, reason="Asked by the buyer")
+
+    pay_latest(fake_stripe, client, order)
+
+    assert order.status == OrderStatus.CANCELED
+    assert_change_refunded(order, change, total="450.00")
+    assert not AttendeeExtra.objects.filter(attendee=attendee).exists()
