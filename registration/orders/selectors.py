@@ -308,8 +308,8 @@ def staff_order_detail(order: Order, *, with_youth: bool) -> dict:
     )
     payments = list(order.payments.order_by("pk"))
     refunds = list(order.refunds.order_by("pk"))
-    invoice = (
-        Invoice.objects.filter(order=order).prefetch_related("credit_notes").first()
+    invoices = list(
+        Invoice.objects.filter(order=order).prefetch_related("credit_notes")
     )
     types = ContentType.objects.get_for_models(Order, Attendee)
     activity = list(
@@ -335,7 +335,11 @@ def staff_order_detail(order: Order, *, with_youth: bool) -> dict:
         "attendees": attendees,
         "payments": payments,
         "refunds": refunds,
-        "invoice": invoice,
+        # Newest first: a change of the order credits one and issues the next.
+        "invoice": invoices[0] if invoices else None,
+        "invoices": invoices,
         "money": {"paid": paid, "refunded": refunded},
         "activity": activity,
+        "changes": list(order.changes.select_related("created_by")[:50]),
+        "split_orders": list(order.split_orders.only("pk", "code")),
     }
