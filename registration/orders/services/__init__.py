@@ -12,7 +12,8 @@ happen to an order in which status), statuses (the one writer of statuses),
 lifecycle (paid, canceled, expired), edits (review, attendee details and
 answers, and the one self-service cut-off), transfers (a ticket given to
 another person), staff_actions and revival (an expired or declined order
-pending again). This module re-exports what other packages import, so callers
+pending again), change_operations, change_plans and changes (what a placed
+order bought, changed under the capacity locks). This module re-exports what other packages import, so callers
 say `from registration.orders.services import place_order`.
 """
 
@@ -42,10 +43,12 @@ from registration.orders.services.capacity import (
     is_lock_timeout,
     lock_capacity,
 )
-from registration.orders.services.change_plans import (
+from registration.orders.services.change_operations import (
     OPERATIONS,
     SELF_SERVICE_OPERATIONS,
     ChangeLine,
+)
+from registration.orders.services.change_plans import (
     ChangePlan,
     self_service_needs_payment,
     stored_lines,
