@@ -61,6 +61,7 @@ urlpatterns = [
         name="order_cancel",
     ),
     path("attendees/<str:secret>/", order_page.attendee_detail, name="attendee"),
+    path("attendees/<str:secret>/extras/", extras.own_extras, name="own_extras"),
     path(
         "attendees/<str:secret>/answers/",
         changes.attendee_answers,

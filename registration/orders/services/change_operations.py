@@ -202,7 +202,7 @@ class ChangeContext:
                 attendee_id=attendee.pk,
                 what="cancel_attendee",
                 old=state.ticket_type.name,
-                new=_("Canceled"),
+                new="",
                 amount=-state.total,
             )
         )

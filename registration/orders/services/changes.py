@@ -176,8 +176,10 @@ def _under_locks(order: Order, then):
                 extra_ids=set(event.extras.values_list("pk", flat=True)),
                 voucher_id=None,
             )
+            # Only the order's own row: PostgreSQL cannot lock the nullable
+            # side of the outer joins, and the event is locked already.
             locked = (
-                Order.objects.select_for_update()
+                Order.objects.select_for_update(of=("self",))
                 .select_related("event", "member_organisation", "voucher")
                 .get(pk=order.pk)
             )

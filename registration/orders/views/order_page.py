@@ -216,5 +216,7 @@ def attendee_detail(request, secret: str):
             "deadline": attendee_edit_deadline(event),
             "has_questions": asks_questions(question_scopes(event), attendee),
             "checked_in": attendee.is_checked_in,
+            "can_buy_extras": can_edit_attendees(attendee.order)
+            and event.extras.exists(),
         },
     )

@@ -319,6 +319,8 @@ def _apply_paid_change_or_refund(
     try:
         with transaction.atomic():
             apply_paid_change(change, now=now)
+    except Busy:
+        raise  # the locks were not granted: 503, and Stripe delivers it again
     except OrderError as exc:
         fail_paid_change(change, problem=exc.message)
         return [

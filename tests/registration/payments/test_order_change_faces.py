@@ -3,6 +3,7 @@
 `?preview=1`, and the buyer's "Add extras" and "Pay the balance" on the order
 page. Bad input names its field and changes nothing."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -274,3 +275,69 @@ def test_a_buyer_of_a_paid_card_order_pays_for_extras_first(fake_stripe, client)
     assert payments.balance_due(order) == 0
     page = client.get(reverse("registration:order", args=[order.code, order.secret]))
     assert 'data-testid="balance-due"' not in page.content.decode()
+
+
+def test_an_attendee_adds_extras_for_themselves_only(client):
+    order = make_order(prices=("450.00", "380.00"))
+    me, other = order.attendees.order_by("pk")
+    gala = ExtraFactory(event=order.event, name="Gala dinner", price=Decimal("80"))
+    url = reverse("registration:own_extras", args=[me.secret])
+    page = client.get(reverse("registration:attendee", args=[me.secret]))
+    assert 'data-testid="own-extras"' in page.content.decode()
+
+    someone_else = client.post(url, {f"extras_{other.pk}": str(gala.pk)})
+    assert someone_else.status_code == 400
+    done = client.post(url, {f"extras_{me.pk}": str(gala.pk), "confirm": "910.00"})
+
+    assert done.status_code == 302
+    assert me.attendeeextra_set.get().extra == gala
+    assert not other.attendeeextra_set.exists()
+
+
+def test_the_buyer_and_each_attendee_touched_are_told_in_their_language(
+    staff, mailoutbox
+):
+    from registration.models import OutboxMessage
+    from registration.outbox.services import deliver_message
+
+    order = make_order(prices=("450.00", "380.00"))
+    order.language = "es"
+    order.save(update_fields=["language"])
+    kept, canceled = order.attendees.order_by("pk")
+    type(kept).objects.filter(pk=kept.pk).update(language="fr", email="ana@example.org")
+    type(kept).objects.filter(pk=canceled.pk).update(
+        language="en", email="bo@example.org"
+    )
+    gala = ExtraFactory(event=order.event, name="Gala dinner", price=Decimal("80"))
+    from registration.orders import services as orders
+
+    orders.apply_change(
+        order,
+        [
+            {"op": "add_extra", "attendee": kept.pk, "extra": gala.pk},
+            {"op": "cancel_attendee", "attendee": canceled.pk},
+        ],
+        by=staff,
+        as_staff=True,
+    )
+    for message in OutboxMessage.objects.filter(
+        kind__in=["email.order_changed", "email.attendee_changed"]
+    ):
+        deliver_message(message.pk)
+
+    by_address = {m.to[0]: m for m in mailoutbox}
+    buyer = by_address["buyer@example.org"]
+    assert buyer.subject.startswith("Su pedido")
+    assert "Gala dinner" in buyer.body
+    # Spanish writes the amount its own way (with a no-break space).
+    assert re.search(r"530,00\sUSD", buyer.body)
+    assert "Canceled" not in buyer.body
+    assert "Gala dinner" in by_address["ana@example.org"].body
+    assert (
+        by_address["ana@example.org"].subject
+        == f"Votre inscription à {order.event.name} a été modifiée"
+    )
+    assert (
+        by_address["bo@example.org"].subject
+        == f"Your registration for {order.event.name} has been canceled"
+    )
