@@ -32,6 +32,7 @@ from registration.models import (
     Attendee,
     CheckIn,
     Order,
+    OrderChange,
     TravelPlan,
     VisaDetails,
     YouthDetails,
@@ -232,6 +233,30 @@ def _erase_logged_values(attendee: Attendee) -> None:
     ActivityLog.objects.filter(
         action="delegation.member_substituted", data__attendee=attendee.pk
     ).update(data={"attendee": attendee.pk, "erased": True})
+    _erase_change_lines(attendee)
+
+
+def _erase_change_lines(attendee: Attendee) -> None:
+    """Order changes name the people they touched: the name goes, the change stays.
+
+    A canceled attendee sits on the order split off the one that was changed.
+    """
+    order_ids = {attendee.order_id}
+    if attendee.order.split_from_id:
+        order_ids.add(attendee.order.split_from_id)
+    for change in OrderChange.objects.filter(order_id__in=order_ids):
+        lines = [
+            {**line, "person": "—"} if line.get("attendee") == attendee.pk else line
+            for line in change.lines
+        ]
+        if lines == change.lines:
+            continue
+        OrderChange.objects.filter(pk=change.pk).update(lines=lines)
+        for entry in ActivityLog.objects.filter(
+            action="order.changed", data__change=change.pk
+        ):
+            entry.data = {**entry.data, "lines": lines}
+            entry.save(update_fields=["data"])
 
 
 def purge_youth_details(*, now=None) -> int:

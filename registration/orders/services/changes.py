@@ -160,9 +160,11 @@ def apply_paid_change(
 
 
 def fail_paid_change(change: OrderChange, *, problem: str) -> None:
-    OrderChange.objects.filter(pk=change.pk).update(
-        status=OrderChangeStatus.FAILED, problem=problem[:2000]
-    )
+    """A change waiting for its payment will not be applied (refused, or its
+    payment not completed); an applied one stays as it is."""
+    OrderChange.objects.filter(
+        pk=change.pk, status=OrderChangeStatus.AWAITING_PAYMENT
+    ).update(status=OrderChangeStatus.FAILED, problem=problem[:2000])
 
 
 def _under_locks(order: Order, then):
@@ -363,8 +365,8 @@ def _record(
 ) -> OrderChange:
     values = {
         "status": OrderChangeStatus.APPLIED,
-        "operations": plan.operations,
-        "lines": [line.as_dict() for line in plan.lines],
+        "operations": _without_personal_data(plan.operations),
+        "lines": _recorded_lines(plan),
         "reason": plan.reason,
         "old_total": plan.old_total,
         "new_total": plan.new_total,
@@ -381,6 +383,29 @@ def _record(
         created_by=by if getattr(by, "is_authenticated", False) else None,
         **values,
     )
+
+
+def _without_personal_data(operations: list[dict]) -> list[dict]:
+    """An applied change keeps which ticket type a new attendee took, not who
+    they are: their details live on the attendee row, which erasure reaches."""
+    return [
+        {**op, "attendee": {"ticket_type": op["attendee"].get("ticket_type")}}
+        if op.get("op") == "add_attendee" and isinstance(op.get("attendee"), dict)
+        else op
+        for op in operations
+    ]
+
+
+def _recorded_lines(plan: ChangePlan) -> list[dict]:
+    """The lines, each naming its attendee's id (a new attendee's once written)."""
+    added = iter(plan.added)
+    lines = []
+    for line in plan.lines:
+        data = line.as_dict()
+        if line.what == "add_attendee":
+            data["attendee"] = next(added).attendee.pk
+        lines.append(data)
+    return lines
 
 
 def _settle_status(order: Order, *, by) -> None:

@@ -261,6 +261,12 @@ def _expire_card_payment(payment: Payment, *, now: datetime) -> list[int]:
     if payment.status not in {PaymentStatus.CREATING, PaymentStatus.OPEN}:
         return []
     _save(payment, status=PaymentStatus.EXPIRED)
+    if payment.order_change_id is not None:
+        # The buyer left the checkout of extras bought later: no change.
+        fail_paid_change(
+            OrderChange.objects.get(pk=payment.order_change_id),
+            problem=_("The card payment was not completed."),
+        )
     order = Order.objects.select_related("event").get(pk=payment.order_id)
     others_open = (
         order.payments.filter(status__in=OPEN_PAYMENT_STATUSES)

@@ -306,3 +306,40 @@ def test_a_change_paid_after_the_order_was_canceled_is_refunded(
     assert order.status == OrderStatus.CANCELED
     assert_change_refunded(order, change, total="450.00")
     assert not AttendeeExtra.objects.filter(attendee=attendee).exists()
+
+
+def test_an_abandoned_checkout_of_extras_fails_the_change(fake_stripe, client):
+    order = make_order(prices=("450.00",))
+    payments.start_card_payment(
+        order, success_url="https://x.example/ok", cancel_url="https://x.example/no"
+    )
+    first = order.payments.get()
+    deliver(
+        client,
+        fake_stripe.event(
+            "checkout.session.completed", fake_stripe.pay(first.stripe_session_id)
+        ),
+    )
+    gala = ExtraFactory(event=order.event, name="Gala dinner", price=Decimal("80"))
+    change = orders.record_change_awaiting_payment(
+        order,
+        [{"op": "add_extra", "attendee": order.attendees.get().pk, "extra": gala.pk}],
+        by=None,
+    )
+    payments.start_card_payment(
+        order,
+        change=change,
+        success_url="https://x.example/ok",
+        cancel_url="https://x.example/no",
+    )
+    attempt = order.payments.exclude(pk=first.pk).get()
+
+    session = fake_stripe.expire(attempt.stripe_session_id)
+    deliver(client, fake_stripe.event("checkout.session.expired", session))
+
+    change.refresh_from_db()
+    order.refresh_from_db()
+    assert change.status == OrderChangeStatus.FAILED
+    assert change.problem == "The card payment was not completed."
+    assert order.status == OrderStatus.PAID
+    assert not order.attendees.get().attendeeextra_set.exists()

@@ -169,3 +169,40 @@ def test_erasure_drops_the_personal_values_logged_by_transfers_and_answer_edits(
             "status", flat=True
         )
     ) == {OutboxStatus.DONE}
+
+
+def test_erasure_drops_the_names_order_changes_recorded():
+    from registration.models import ActivityLog, OrderChange
+    from registration.orders import services as orders
+    from tests.registration.payments.conftest import make_order
+
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    order = make_order(prices=("450.00",))
+    orders.apply_change(
+        order,
+        [
+            {
+                "op": "add_attendee",
+                "attendee": {
+                    "ticket_type": order.attendees.get().ticket_type_id,
+                    "given_name": "Kofi",
+                    "family_name": "Mensah",
+                    "email": "kofi@example.org",
+                },
+            }
+        ],
+        by=staff,
+        as_staff=True,
+    )
+    kofi = order.attendees.get(given_name="Kofi")
+    change = OrderChange.objects.get()
+    assert "kofi@example.org" not in str(change.operations)
+    assert change.lines[0]["person"] == "Kofi Mensah"
+
+    erase_attendee(Attendee.objects.get(pk=kofi.pk), by=staff)
+
+    change.refresh_from_db()
+    logged = ActivityLog.objects.get(action="order.changed")
+    assert "Kofi" not in str(change.lines) + str(change.operations)
+    assert "Kofi" not in str(logged.data)
+    assert change.lines[0]["what"] == "add_attendee"
