@@ -424,6 +424,7 @@ def test_manager_actions_on_a_pending_order(client, staff, event):
         # A pending order admitted before payment gets in, so it can be blocked.
         "Block tickets",
         "Cancel order",
+        "Change order",
     ]
 
 
