@@ -92,7 +92,7 @@ class MailingSerializer(serializers.Serializer):
     status = serializers.CharField(
         read_only=True, help_text="draft, sending, sent, active or paused."
     )
-    sent_at = serializers.DateTimeField(read_only=True)
+    sent_at = serializers.DateTimeField(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
 
     def to_draft(self) -> compose.MailingDraft:
