@@ -31,7 +31,12 @@ def shoot(page, name: str, width: int) -> None:
     folder = os.environ.get("SCREENSHOT_DIR")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
+        # The admin scrolls inside its own layout: grow the window to the page.
+        height = page.evaluate("() => document.querySelector('main').scrollHeight")
+        size = page.viewport_size
+        page.set_viewport_size({"width": width, "height": max(height + 80, 900)})
         page.screenshot(path=f"{folder}/mailing-{name}-{width}.png", full_page=True)
+        page.set_viewport_size(size)
 
 
 def conference():
