@@ -1,6 +1,8 @@
 """The mailing screens: compose → preview → send, rules, the log; who may."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from registration.models import Mailing, MailingRecipient
@@ -155,3 +157,29 @@ def test_youth_mailings_are_for_youth_protection_only(
     client.force_login(youth_officer)
     preview = client.get(reverse("mailings:preview", args=[to_guardians.pk]))
     assert "Dear Grace Guardian" in preview.content.decode()
+
+
+def queries_for(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_mailing_list_and_the_log_cost_the_same_for_more_rows(
+    client, event, manager, django_capture_on_commit_callbacks
+):
+    client.force_login(manager)
+    counts = []
+    for names in (("Ana", "Ben"), ("Cid", "Dee", "Eve", "Fay", "Gus", "Hal")):
+        for name in names:
+            person(event, name)
+        mailing = write_mailing(event, manager, name=f"Mailing {len(names)}")
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("mailings:send", args=[mailing.pk]))
+        counts.append(
+            (
+                queries_for(client, reverse("mailings:index")),
+                queries_for(client, reverse("mailings:log")),
+            )
+        )
+    assert counts[0] == counts[1]

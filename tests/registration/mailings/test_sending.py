@@ -18,6 +18,7 @@ from registration.models import (
     OutboxStatus,
 )
 from registration.outbox import services as outbox
+from registration.privacy.services import erase_attendee
 from tests.registration.mailings.conftest import person, texts, write_mailing
 
 # The mail server of FlakyBackend accepts this many messages, then refuses.
@@ -225,3 +226,20 @@ def test_a_bounce_is_recorded_and_a_resend_goes_out_once_more(
     with pytest.raises(MailingError) as error:
         sending.resend_recipient(row, by=manager)
     assert error.value.code == "unsubscribed"
+
+
+def test_erasing_an_attendee_drops_their_address_from_the_log(
+    event, manager, django_capture_on_commit_callbacks
+):
+    ana = person(event, "Ana")
+    mailing = write_mailing(event, manager)
+    send(mailing, manager, django_capture_on_commit_callbacks)
+
+    erase_attendee(ana, by=manager)
+
+    row = MailingRecipient.objects.get()
+    assert (row.email, row.name, row.delivery_status) == (
+        f"erased-{row.pk}@erased.invalid",
+        "",
+        "sent",
+    )
