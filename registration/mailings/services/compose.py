@@ -198,7 +198,7 @@ def save_mailing(
         mailing.save()
         log_activity(
             mailing,
-            action="mailing_written" if creating else "mailing_changed",
+            action="mailing.written" if creating else "mailing.changed",
             actor=by,
             event=event,
             data={"audience": mailing.audience, "schedule": mailing.schedule},
@@ -222,7 +222,7 @@ def set_rule_active(mailing: Mailing, *, active: bool, by) -> Mailing:
         mailing.save(update_fields=["status"])
         log_activity(
             mailing,
-            action="mailing_rule_started" if active else "mailing_rule_paused",
+            action="mailing.rule_started" if active else "mailing.rule_paused",
             actor=by,
             event=mailing.event,
         )

@@ -41,6 +41,7 @@ def placeholder_values(mailing: Mailing, reader) -> dict[str, str]:
 
 
 def unsubscribe_url(email: str, language: str) -> str:
+    """The one-click unsubscribe page of `email`, in `language`."""
     with override(language):
         path = reverse("registration:unsubscribe", args=[unsubscribe_token(email)])
     return settings.SITE_URL + path

@@ -150,7 +150,7 @@ def start_mailing(mailing: Mailing, *, by) -> MailingJob:
         )
         log_activity(
             mailing,
-            action="mailing_sent",
+            action="mailing.sent",
             actor=by,
             event=mailing.event,
             data={"recipients": job.total},
@@ -174,6 +174,7 @@ def _report(mailing: Mailing) -> bytes:
 
 
 def _queue_all(job: MailingJob, progress: Progress) -> JobOutput:
+    """The job's work: batch after batch until no row is pending, then the report."""
     mailing = job.mailing
     job.total = mailing.recipients.count()
     while queue_pending_rows(mailing):
@@ -234,7 +235,7 @@ def record_bounce(
         row.save(update_fields=["status", "bounced_at", "note"])
         log_activity(
             row.mailing,
-            action="mailing_bounced",
+            action="mailing.bounced",
             actor=by,
             event=row.mailing.event,
             data={"recipient": row.pk},
@@ -265,7 +266,7 @@ def resend_recipient(row: MailingRecipient, *, by) -> MailingRecipient:
         hand_to_outbox(row, now=timezone.now())
         log_activity(
             mailing,
-            action="mailing_resent",
+            action="mailing.resent",
             actor=by,
             event=mailing.event,
             data={"recipient": row.pk},
