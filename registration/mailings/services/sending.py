@@ -16,8 +16,6 @@ A bounce (`record_bounce`) and a resend (`resend_recipient`) change one row.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -48,7 +46,7 @@ from registration.models import (
     RecipientStatus,
 )
 from registration.outbox.services import enqueue_message
-from registration.spreadsheets import safe_row
+from registration.spreadsheets import csv_lines
 
 logger = logging.getLogger(__name__)
 
@@ -160,17 +158,13 @@ def start_mailing(mailing: Mailing, *, by) -> MailingJob:
 
 
 def _report(mailing: Mailing) -> bytes:
-    """The job's file: each recipient and what was done with it (CSV)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("E-mail"), _("Name"), _("Language"), _("Status"), _("Note")])
-    for row in mailing.recipients.order_by("pk"):
-        writer.writerow(
-            safe_row(
-                [row.email, row.name, row.language, row.get_status_display(), row.note]
-            )
-        )
-    return out.getvalue().encode("utf-8-sig")
+    """The job's file: each recipient and what was done with it (CSV, safe cells)."""
+    header = [_("E-mail"), _("Name"), _("Language"), _("Status"), _("Note")]
+    rows = (
+        [row.email, row.name, row.language, row.get_status_display(), row.note]
+        for row in mailing.recipients.order_by("pk")
+    )
+    return "".join(csv_lines([header, *rows], excel_mark=True)).encode("utf-8")
 
 
 def _queue_all(job: MailingJob, progress: Progress) -> JobOutput:
