@@ -12,7 +12,7 @@ are left out unless staff ask for those statuses by name.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -83,7 +83,6 @@ class Recipient:
     order: Order | None = None
     attendee: Attendee | None = None
     delegation: Delegation | None = None
-    extra: dict = field(default_factory=dict, compare=False)
 
 
 def live_orders(now: datetime | None = None) -> Q:

@@ -22,6 +22,7 @@ from registration.models import (
     Extra,
     Mailing,
     MailingStatus,
+    OrderStatus,
     Schedule,
     TicketType,
 )
@@ -128,6 +129,14 @@ def _filter_errors(event: Event, draft: MailingDraft) -> list[MailingError]:
                     field=f"filters.{name}",
                 )
             )
+    if set(filters.order_statuses) - set(OrderStatus.values):
+        errors.append(
+            MailingError(
+                _("Choose among the order statuses."),
+                code="invalid",
+                field="filters.order_statuses",
+            )
+        )
     if set(filters.delegations) - set(
         event.delegations.filter(pk__in=filters.delegations).values_list(
             "pk", flat=True

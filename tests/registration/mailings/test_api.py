@@ -66,11 +66,19 @@ def test_draft_preview_send_and_log(
 def test_field_errors_name_the_field(api, event):
     answer = api.post(
         f"/api/v1/events/{event.slug}/mailings/",
-        {**DRAFT, "body_es": "Hola {nombre}", "filters": {"extras": [999]}},
+        {
+            **DRAFT,
+            "body_es": "Hola {nombre}",
+            "filters": {"extras": [999], "order_statuses": ["refunded"]},
+        },
         format="json",
     )
     assert answer.status_code == 400
-    assert sorted(answer.json()["errors"]) == ["body_es", "filters.extras"]
+    assert sorted(answer.json()["errors"]) == [
+        "body_es",
+        "filters.extras",
+        "filters.order_statuses",
+    ]
     assert answer.json()["errors"]["body_es"][0]["code"] == "placeholder"
     assert Mailing.objects.count() == 0
 
