@@ -145,3 +145,8 @@ def test_staff_compose_preview_and_send_a_mailing(live_server, page, width, mail
     assert page.locator("table.mailing-log tbody tr").count() == 3
     assert page.evaluate(OVERFLOW) is False
     shoot(page, "log", width)
+
+    page.goto(f"{base}/admin/mailings/")
+    assert page.inner_text("table.mailing-stack tbody").count("Venue change") == 1
+    assert page.evaluate(OVERFLOW) is False
+    shoot(page, "index-sent", width)
