@@ -349,6 +349,9 @@ DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "SCI Events <events@sister-cities.example>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The mail service reports bounces of staff mailings to /mailings/bounces/ with
+# this secret (registration/mailings/views.py); empty turns the hook off.
+MAILINGS_BOUNCE_SECRET = os.environ.get("MAILINGS_BOUNCE_SECRET", "")
 
 # --- Stripe -----------------------------------------------------------------------------
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")

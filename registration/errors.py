@@ -91,3 +91,23 @@ class ConsentInvalid(ConsentError):
 
 class WaitingListError(RegistrationError):
     default_code = "invalid"
+
+
+class MailingError(RegistrationError):
+    """A staff mailing cannot be written, sent or resent as asked."""
+
+    default_code = "invalid"
+
+
+class MailingInvalid(MailingError):
+    """Several field errors at once (`subject_es`, `body_fr`, `filters.extras`)."""
+
+    def __init__(self, errors: list[MailingError]):
+        super().__init__("; ".join(e.message for e in errors), code="invalid")
+        self.errors = errors
+
+    def by_field(self) -> dict[str, list[MailingError]]:
+        grouped: dict[str, list[MailingError]] = {}
+        for error in self.errors:
+            grouped.setdefault(error.field or "non_field_errors", []).append(error)
+        return grouped

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from registration.consent import services as consent
 from registration.jobs import recovery
+from registration.mailings.services import rules as mailing_rules
+from registration.mailings.services import sending as mailings
 from registration.orders import services as orders
 from registration.outbox import services as outbox
 from registration.payments import services as payments
@@ -34,11 +36,13 @@ def run_periodic_jobs(*, now: datetime | None = None) -> dict[str, int]:
         ("places_offered", waiting_list.offer_waiting_list_places),
         ("expiry_warnings", orders.send_expiry_warnings),
         ("consent_reminders", consent.send_consent_reminders),
+        ("mailing_rules", mailing_rules.run_mailing_rules),
         ("payments", payments.run_payment_jobs),
         # Before the outbox and exports: jobs of dead workers are put back first.
         ("tasks_recovered", recovery.recover_stalled_tasks),
         ("outbox_requeued", outbox.requeue_messages),
         ("export_jobs_requeued", exports.requeue_export_jobs),
+        ("mailing_jobs_requeued", mailings.requeue_mailing_jobs),
         ("youth_details_purged", privacy.purge_youth_details),
         ("visa_details_purged", travel.purge_visa_details),
     ]

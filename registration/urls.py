@@ -4,6 +4,7 @@ from django.urls import path
 
 from registration.catalogue import views as calendar
 from registration.consent import views as consent
+from registration.mailings.urls import urlpatterns as mailing_urls
 from registration.orders.views import changes, checkout, extras, order_page
 from registration.privacy import views as privacy_notice
 from registration.travel import views as delegation_page
@@ -120,3 +121,6 @@ urlpatterns = [
         name="delegation_invoice",
     ),
 ]
+
+# Unsubscribing from staff mailings, and the mail service's bounce reports.
+urlpatterns += mailing_urls

@@ -14,6 +14,7 @@ ADMIN_MODULES = (
     "registration.checkin.admin",  # the Check-in menu group
     "registration.consent.admin",  # consent texts, in the Registration menu
     "registration.documents.admin",  # Attendees and Print badges
+    "registration.mailings.admin.mailings",  # mailings and the e-mail log
     "registration.network.admin",  # the Network menu
     "registration.orders.admin.orders",  # the Registration menu
     "registration.payments.admin",  # the Payments menu

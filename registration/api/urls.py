@@ -51,6 +51,7 @@ urlpatterns = [
     path("v1/", include("registration.payments.api")),  # mark-paid, refunds
     path("v1/", include("registration.network.api")),  # partnerships, exchanges
     path("v1/", include("registration.travel.api")),  # delegations, travel
+    path("v1/", include("registration.mailings.api")),  # staff mailings, e-mail log
     # Public: anyone may read the schema and its docs (DESIGN: addresses).
     path(
         "schema/",

@@ -62,6 +62,7 @@ from registration.models import (
     TicketType,
 )
 from registration.orders import selectors
+from registration.staff import access as staff_access
 
 PRINT_PERMISSION = "registration.print_badges"
 
@@ -506,6 +507,17 @@ class AttendeeActionsMixin:
                     url=reverse("attendees:reissue", args=[attendee.pk]),
                     icon_name="resubmit",
                     priority=50,
+                )
+            )
+        if staff_access.can_send_mailings(user):
+            # The mailings package's screen, by URL name (admin_menus.py: no
+            # admin module imports another).
+            buttons.append(
+                button_class(
+                    _("E-mail log"),
+                    url=reverse("mailings:log") + f"?attendee={attendee.pk}",
+                    icon_name="mail",
+                    priority=60,
                 )
             )
         return buttons

@@ -177,3 +177,28 @@ from registration.staff.models.exports import (  # noqa: E402
 )
 
 __all__ += ["ExportJob", "ExportJobStatus", "ExportKind", "QuestionReport"]
+
+# Staff mailings.
+from registration.mailings.models import (  # noqa: E402
+    Audience,
+    Mailing,
+    MailingJob,
+    MailingJobStatus,
+    MailingRecipient,
+    MailingStatus,
+    MailOptOut,
+    RecipientStatus,
+    Schedule,
+)
+
+__all__ += [
+    "Audience",
+    "MailOptOut",
+    "Mailing",
+    "MailingJob",
+    "MailingJobStatus",
+    "MailingRecipient",
+    "MailingStatus",
+    "RecipientStatus",
+    "Schedule",
+]

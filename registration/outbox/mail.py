@@ -44,6 +44,8 @@ class Email:
     context: dict = field(default_factory=dict)
     reply_to: list[str] = field(default_factory=list)
     attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
+    # Extra headers, such as a staff mailing's List-Unsubscribe (RFC 8058).
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 Builder = Callable[[dict], Email | None]
@@ -121,6 +123,7 @@ def render_email(email: Email) -> EmailMultiAlternatives:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=email.to,
         reply_to=email.reply_to or None,
+        headers=email.headers or None,
     )
     message.attach_alternative(html, "text/html")
     for filename, content, mime_type in email.attachments:

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from registration.audit.services import log_activity
+from registration.mailings.services import privacy as mailing_privacy
 from registration.models import (
     ActivityLog,
     Answer,
@@ -178,7 +179,8 @@ def erase_attendee(attendee: Attendee, *, by) -> Attendee:
     stay (with the buyer's details: the buyer is the one who paid). The QR
     secret is replaced, so a printed badge no longer scans.
 
-    Side effects: one ActivityLog entry without values.
+    Side effects: one ActivityLog entry without values; the attendee's rows in
+    the e-mail log lose their address and name (mailings/services/privacy.py).
     """
     attendee = Attendee.objects.select_for_update().get(pk=attendee.pk)
     attendee.badge_name = ERASED_NAME
@@ -208,6 +210,7 @@ def erase_attendee(attendee: Attendee, *, by) -> Attendee:
     TravelPlan.objects.filter(attendee=attendee).delete()
     VisaDetails.objects.filter(attendee=attendee).delete()
     CheckIn.objects.filter(attendee=attendee).update(raw_code="")
+    mailing_privacy.erase_recipient_rows(attendee)
     _erase_logged_values(attendee)
     log_activity(
         attendee,

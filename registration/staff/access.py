@@ -1,7 +1,7 @@
 """Who may do what in the staff screens: one function per kind of action.
 
 Each maps to one Django permission, given to the staff groups by migrations
-0006_staff_groups and 0009_staff_actions:
+0006_staff_groups, 0009_staff_actions and 0022_mailings:
 
 | action | permission | groups |
 |---|---|---|
@@ -18,6 +18,8 @@ Each maps to one Django permission, given to the staff groups by migrations
 | see reports (with revenue) | view_order and view_payment | Registration managers, Finance |
 | download an attendee's data | view_attendee (youth, passport parts: their own) | every staff group |
 | erase an attendee's personal data | delete_attendee | none by default (superusers) |
+| write and send mailings, see the e-mail log, resend | send_mailing | Registration managers, Travel desk, Youth protection |
+| mail guardians, filter by consent outstanding | send_mailing and view_youthdetails | Youth protection |
 
 Superusers pass every check.
 """
@@ -100,3 +102,8 @@ def can_erase_personal_data(user) -> bool:
 def can_view_reports(user) -> bool:
     """Reports show revenue: Registration managers and Finance."""
     return _has(user, "view_order") and _has(user, "view_payment")
+
+
+def can_send_mailings(user) -> bool:
+    """Write, send and resend staff mailings; see the e-mail log."""
+    return _has(user, "send_mailing")

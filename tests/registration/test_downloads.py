@@ -24,6 +24,8 @@ from registration.models import (
     DelegationInvoice,
     ExportJob,
     Invoice,
+    Mailing,
+    MailingJob,
 )
 from registration.payments import services as payments
 from tests.factories import AttendeeFactory, UserFactory
@@ -47,6 +49,7 @@ DOWNLOAD_CALLS = {
     "registration.staff.admin.exports:ExportJobFileView.get": ["export_file"],
     "registration.documents.admin:BadgeJobPdfView.get": ["badge_job"],
     "registration.documents.admin:ReprintBadgeView.post": ["badge_reprint"],
+    "registration.mailings.admin.mailings:ReportFileView.get": ["mailing_report"],
     "registration.travel.admin.travel:_letters_pdf": ["visa_letter"],
     "registration.travel.admin.travel:stream_csv": ["manifest_csv", "rooming_csv"],
     "registration.travel.admin.travel:ManifestView.get": ["manifest_pdf"],
@@ -231,6 +234,18 @@ def world(db, client):
         event=event, requested_by=admin, layout="a6", total=1, status="done"
     )
     badges.pdf.save("walk.pdf", ContentFile(b"%PDF-1.7\n"))
+    mailing = Mailing.objects.create(
+        event=event,
+        name="Walk",
+        audience="attendees",
+        subject_en="Hello",
+        body_en="Hello",
+        status="sent",
+    )
+    report = MailingJob.objects.create(
+        mailing=mailing, requested_by=admin, status="done"
+    )
+    report.report.save("walk.csv", ContentFile(b"E-mail\r\n"))
     AttendeeFactory(order=paid, ticket_type=attendee.ticket_type)
     client.force_login(admin)
     return {
@@ -243,6 +258,7 @@ def world(db, client):
         "delegation": delegation,
         "export": export,
         "badges": badges,
+        "mailing": mailing,
     }
 
 
@@ -314,6 +330,10 @@ WALKS = {
     ),
     "badge_job": (
         lambda c, w: c.get(reverse("badges:pdf", args=[w["badges"].pk])),
+        True,
+    ),
+    "mailing_report": (
+        lambda c, w: c.get(reverse("mailings:file", args=[w["mailing"].pk])),
         True,
     ),
     "badge_reprint": (

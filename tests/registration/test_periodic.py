@@ -38,12 +38,14 @@ def test_the_periodic_pass_sends_invoice_reminders():
         "places_offered": 0,
         "expiry_warnings": 0,
         "consent_reminders": 0,
+        "mailing_rules": 0,
         "payments": 1,
         # The reminder's row, whose on-commit delivery never runs inside the
         # test's transaction, is already overdue at the pass's `now`.
         "tasks_recovered": 0,
         "outbox_requeued": 1,
         "export_jobs_requeued": 0,
+        "mailing_jobs_requeued": 0,
         "youth_details_purged": 0,
         "visa_details_purged": 0,
     }

@@ -482,9 +482,13 @@ def test_youth_protection_holds_exactly_these_permissions(db):
     assert sorted(group.permissions.values_list("codename", flat=True)) == [
         "access_admin",
         "change_youthdetails",
+        # Mailing guardians (migration 0022_mailings).
+        "send_mailing",
         "view_attendee",
         "view_consenttext",
         "view_guardianconsent",
+        "view_mailing",
+        "view_mailingrecipient",
         "view_order",
         "view_youthdetails",
     ]

@@ -427,6 +427,7 @@ def test_every_builder_is_registered_under_its_outbox_name():
         "invoice_issued",
         "invoice_reminder",
         "late_payment_refunded",
+        "mailing",
         "order_approved",
         "order_changed",
         "order_confirmed",

@@ -28,6 +28,7 @@ from wagtail.models import GroupApprovalTask, Workflow, WorkflowTask
 
 from cms.models import StandardPage
 from registration import spreadsheets
+from registration.mailings.services.compose import MailingDraft, save_mailing
 from registration.models import (
     Answer,
     Attendee,
@@ -297,8 +298,25 @@ def _network_files(client, event, **kwargs):
     }
 
 
+def _mailing_files(client, event, *, user, on_commit):
+    """A mailing to the hostile attendees, sent: its recipient list (CSV)."""
+    mailing = save_mailing(
+        event,
+        draft=MailingDraft(
+            name="Hostile",
+            audience="attendees",
+            texts={"subject_en": "Hello", "body_en": "Dear {name}"},
+        ),
+        by=user,
+    )
+    with on_commit(execute=True):  # the job runs, as a worker would
+        client.post(reverse("mailings:send", args=[mailing.pk]))
+    return {"mailings:file": client.get(reverse("mailings:file", args=[mailing.pk]))}
+
+
 # URL name → the function that downloads every file behind it.
 DOWNLOADS = {
+    "mailings:file": _mailing_files,
     "exports:export": _export_files,
     "exports:file": _export_files,
     "reports:csv": _report_files,
