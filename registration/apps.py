@@ -18,6 +18,7 @@ SELF_REGISTERING_MODULES = (
     "registration.payments.receivers",
     "registration.documents.emails",
     "registration.travel.emails",
+    "registration.programme.emails",
     "registration.outbox.tasks",
     "registration.documents.tasks",
     "registration.staff.tasks",

@@ -91,3 +91,10 @@ class ConsentInvalid(ConsentError):
 
 class WaitingListError(RegistrationError):
     default_code = "invalid"
+
+
+class ProgrammeError(RegistrationError):
+    """A session sign-up, waiting list or certificate refused; a full session is
+    `SoldOut` with field `session`."""
+
+    default_code = "invalid"

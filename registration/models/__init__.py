@@ -177,3 +177,18 @@ from registration.staff.models.exports import (  # noqa: E402
 )
 
 __all__ += ["ExportJob", "ExportJobStatus", "ExportKind", "QuestionReport"]
+
+# The programme: sessions, sign-ups, waiting lists.
+from registration.programme.models import (  # noqa: E402
+    ProgrammeSession,
+    SessionKind,
+    SessionSignup,
+    SessionWaitlistEntry,
+)
+
+__all__ += [
+    "ProgrammeSession",
+    "SessionKind",
+    "SessionSignup",
+    "SessionWaitlistEntry",
+]
