@@ -12,6 +12,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -173,7 +174,7 @@ class SessionSignupsView(WagtailAdminTemplateMixin, TemplateView):
         action = request.POST.get("action", "")
         form_class = self.forms_by_action.get(action)
         if form_class is None:
-            raise PermissionDenied
+            return HttpResponseBadRequest()
         form = form_class(request.POST, session=self.session)
         if not form.is_valid():
             messages.error(request, _("Choose an attendee (and a session to move to)."))

@@ -14,6 +14,9 @@ from django.utils import timezone
 from registration.catalogue.selectors import seat_holding
 from registration.models import (
     Attendee,
+    CheckIn,
+    CheckInResult,
+    CheckInType,
     Event,
     Order,
     OrderStatus,
@@ -161,4 +164,65 @@ def sessions_with_signups(event: Event):
             "signups",
             queryset=SessionSignup.objects.select_related("attendee").order_by("pk"),
         )
+    )
+
+
+@dataclass(frozen=True)
+class SessionAttendance:
+    session: ProgrammeSession
+    signed_up: int
+    checked_in: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.checked_in / self.signed_up) if self.signed_up else 0
+
+
+def admitted_to_sessions_q(prefix: str = "") -> Q:
+    """Admissions at the door of a session's own check-in list."""
+    return Q(
+        **{
+            f"{prefix}result": CheckInResult.OK,
+            f"{prefix}type": CheckInType.ENTRY,
+            f"{prefix}checkin_list__session__isnull": False,
+        }
+    )
+
+
+def session_attendance(
+    event: Event, *, now: datetime | None = None
+) -> list[SessionAttendance]:
+    """Per session: people holding a place, and people its lists admitted."""
+    now = now or timezone.now()
+    sessions = list(sessions_of(event))
+    signed = dict(
+        SessionSignup.objects.filter(held_signups_q(now), session__in=sessions)
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values_list("session", "n")
+    )
+    came = dict(
+        CheckIn.objects.filter(
+            admitted_to_sessions_q(), checkin_list__session__in=sessions
+        )
+        .values("checkin_list__session")
+        .annotate(n=Count("attendee", distinct=True))
+        .values_list("checkin_list__session", "n")
+    )
+    return [
+        SessionAttendance(session, signed.get(session.pk, 0), came.get(session.pk, 0))
+        for session in sessions
+    ]
+
+
+def attended_sessions(attendee: Attendee) -> list[ProgrammeSession]:
+    """The sessions whose own check-in list admitted `attendee`, in time order."""
+    return list(
+        ProgrammeSession.objects.filter(
+            checkin_lists__checkins__attendee=attendee,
+            checkin_lists__checkins__result=CheckInResult.OK,
+            checkin_lists__checkins__type=CheckInType.ENTRY,
+        )
+        .distinct()
+        .order_by("starts_at", "pk")
     )

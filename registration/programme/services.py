@@ -118,12 +118,7 @@ def signup_refusal(
     return None
 
 
-def _raise_if_overlapping(
-    attendee: Attendee,
-    session: ProgrammeSession,
-    *,
-    leaving: ProgrammeSession | None = None,
-) -> None:
+def _raise_if_overlapping(attendee: Attendee, session: ProgrammeSession) -> None:
     clash = (
         ProgrammeSession.objects.filter(
             signups__attendee=attendee,
@@ -131,7 +126,6 @@ def _raise_if_overlapping(
             ends_at__gt=session.starts_at,
         )
         .exclude(pk=session.pk)
-        .exclude(pk=getattr(leaving, "pk", None))
         .order_by("starts_at", "pk")
         .first()
     )

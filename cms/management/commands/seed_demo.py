@@ -13,6 +13,7 @@ from django.db import transaction
 from cms.demo_data import seed_network_pages, seed_pages, seed_translations
 from registration.catalogue.demo import seed_catalogue, seed_network
 from registration.checkin.demo import DEVICE_NAME, seed_checkin
+from registration.programme.demo import seed_programme
 from registration.outbox.mail import delegation_url
 from registration.travel.demo import seed_delegation
 
@@ -35,6 +36,7 @@ class Command(BaseCommand):
             seed_translations(home)
             delegation = seed_delegation(catalogue.conference)
             door = seed_checkin(catalogue.conference, catalogue.youth_summit)
+            seed_programme(catalogue.conference, catalogue.youth_summit)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo events: {catalogue.conference.slug}, {catalogue.youth_summit.slug}"
