@@ -22,8 +22,8 @@ from registration.checkin.services.devices import (
     start_pairing,
 )
 from registration.checkin.services.scans import checkin_dashboard
-from registration.programme.selectors import session_attendance
 from registration.models import CheckInList, Device
+from registration.programme.selectors import session_attendance
 
 
 class CheckInListViewSet(ModelViewSet):

@@ -13,8 +13,8 @@ from django.db import transaction
 from cms.demo_data import seed_network_pages, seed_pages, seed_translations
 from registration.catalogue.demo import seed_catalogue, seed_network
 from registration.checkin.demo import DEVICE_NAME, seed_checkin
-from registration.programme.demo import seed_programme
 from registration.outbox.mail import delegation_url
+from registration.programme.demo import seed_programme
 from registration.travel.demo import seed_delegation
 
 ADMIN_USERNAME = "admin"
