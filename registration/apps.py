@@ -22,6 +22,7 @@ SELF_REGISTERING_MODULES = (
     "registration.outbox.tasks",
     "registration.documents.tasks",
     "registration.staff.tasks",
+    "registration.programme.tasks",
     "registration.tasks",
     "registration.tasks_badges",
     "registration.tasks_exports",

@@ -69,6 +69,16 @@ urlpatterns = [
         name="own_programme",
     ),
     path(
+        "attendees/<str:secret>/certificate.pdf",
+        programme.own_certificate,
+        name="own_certificate",
+    ),
+    path(
+        "certificates/<str:code>/",
+        programme.certificate_verification,
+        name="certificate",
+    ),
+    path(
         "events/<slug:slug>/sessions/<int:session_id>.ics",
         programme.session_ics,
         name="session_ics",

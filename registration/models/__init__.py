@@ -180,6 +180,9 @@ __all__ += ["ExportJob", "ExportJobStatus", "ExportKind", "QuestionReport"]
 
 # The programme: sessions, sign-ups, waiting lists.
 from registration.programme.models import (  # noqa: E402
+    AttendanceCertificate,
+    CertificateJob,
+    CertificateJobStatus,
     ProgrammeSession,
     SessionKind,
     SessionSignup,
@@ -187,6 +190,9 @@ from registration.programme.models import (  # noqa: E402
 )
 
 __all__ += [
+    "AttendanceCertificate",
+    "CertificateJob",
+    "CertificateJobStatus",
     "ProgrammeSession",
     "SessionKind",
     "SessionSignup",

@@ -1,6 +1,7 @@
 """Programme sessions in the Events menu group, and the page where staff see a
 session's sign-ups and waiting list, assign attendees, move them to another
-session or take them out.
+session or take them out; and the Certificates screen, which issues an
+event's certificates of attendance in a background job.
 
 Every change goes through programme/services.py (capacity under locks,
 overlaps, ticket types), as a POST with CSRF, and needs
@@ -12,30 +13,36 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button, HeaderButton
 
 from registration import admin_menus
+from registration.downloads import stored_file_download
 from registration.errors import RegistrationError
+from registration.jobs.admin import JobPageMixin, JobStatusView
 from registration.models import (
     LIVE_ORDER_STATUSES,
     Attendee,
+    CertificateJob,
+    CertificateJobStatus,
+    Event,
     ProgrammeSession,
     SessionWaitlistEntry,
 )
-from registration.programme import selectors, services
+from registration.programme import certificates, selectors, services
 
 CHANGE_PERMISSION = "registration.change_programmesession"
 SESSION_DATETIME_FIELDS = ("starts_at", "ends_at", "signup_opens_at")
@@ -287,3 +294,116 @@ class ProgrammeSessionViewSet(ModelViewSet):
 admin_menus.join(
     admin_menus.EVENTS, ProgrammeSessionViewSet("programme_sessions"), position=30
 )
+
+
+# --- Certificates of attendance -----------------------------------------------------
+
+ISSUE_PERMISSION = "registration.add_attendancecertificate"
+
+
+class CertificatePermissionRequired:
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(ISSUE_PERMISSION):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class CertificatesIndexView(
+    CertificatePermissionRequired, WagtailAdminTemplateMixin, TemplateView
+):
+    """Events that have ended, with a button to issue their certificates, and
+    the latest jobs."""
+
+    template_name = "registration/programme/admin/certificates.html"
+    page_title = gettext_lazy("Certificates of attendance")
+    header_icon = "doc-full"
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "events": Event.objects.filter(ends_at__lte=timezone.now()).order_by(
+                "-starts_at"
+            ),
+            "jobs": CertificateJob.objects.select_related("event").order_by(
+                "-created_at", "-pk"
+            )[:20],
+        }
+
+    def post(self, request, *args, **kwargs):
+        event = get_object_or_404(Event, pk=request.POST.get("event") or 0)
+        try:
+            job = certificates.request_certificates(event, by=request.user)
+        except RegistrationError as error:
+            messages.error(request, error.message)
+            return redirect("certificates:index")
+        return redirect("certificates:job", pk=job.pk)
+
+
+class CertificateJobProgress:
+    status_url_name = "certificates:status"
+    file_url_name = "certificates:pdf"
+    file_key = "pdf_url"
+
+    @cached_property
+    def job(self) -> CertificateJob:
+        return get_object_or_404(
+            CertificateJob.objects.select_related("event"), pk=self.kwargs["pk"]
+        )
+
+
+class CertificateJobView(
+    CertificatePermissionRequired,
+    CertificateJobProgress,
+    JobPageMixin,
+    WagtailAdminTemplateMixin,
+    TemplateView,
+):
+    template_name = "registration/programme/admin/certificate_job.html"
+    page_title = gettext_lazy("Certificate job")
+    header_icon = "doc-full"
+
+    def get_page_subtitle(self):
+        return self.job.event.name
+
+
+class CertificateJobStatusView(
+    CertificatePermissionRequired, CertificateJobProgress, JobStatusView
+):
+    """The job's progress, polled every second by the job page."""
+
+
+class CertificateJobPdfView(CertificatePermissionRequired, View):
+    def get(self, request, pk):
+        job = get_object_or_404(
+            CertificateJob.objects.select_related("event"),
+            pk=pk,
+            status=CertificateJobStatus.DONE,
+        )
+        if not job.pdf:
+            raise Http404
+        return stored_file_download(
+            job.pdf.open("rb"),
+            filename=f"certificates-{job.event.slug}-{job.pk}.pdf",
+            content_type="application/pdf",
+        )
+
+
+class CertificatesViewSet(ViewSet):
+    name = "certificates"
+    icon = "doc-full"
+    menu_label = gettext_lazy("Certificates")
+
+    def get_urlpatterns(self):
+        return [
+            path("", CertificatesIndexView.as_view(), name="index"),
+            path("jobs/<int:pk>/", CertificateJobView.as_view(), name="job"),
+            path(
+                "jobs/<int:pk>/status/",
+                CertificateJobStatusView.as_view(),
+                name="status",
+            ),
+            path("jobs/<int:pk>/pdf/", CertificateJobPdfView.as_view(), name="pdf"),
+        ]
+
+
+admin_menus.join(admin_menus.EVENTS, CertificatesViewSet(), position=40)

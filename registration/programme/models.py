@@ -7,11 +7,14 @@ snippet is a translatable page-side record the admin of this app cannot
 choose from. The event page (cms) shows the names as written.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registration.catalogue.models import Event, TicketType
+from registration.jobs.models import DONE, FAILED, QUEUED, RUNNING, BackgroundJob
 from registration.orders.models import Attendee
 
 # Languages with their own title and description; English is the fallback.
@@ -169,3 +172,85 @@ class SessionWaitlistEntry(models.Model):
 
     def __str__(self):
         return f"{self.attendee} – {self.session}"
+
+
+class CertificateJobStatus(models.TextChoices):
+    QUEUED = QUEUED, _("Queued")
+    RUNNING = RUNNING, _("Issuing")
+    DONE = DONE, _("Done")
+    FAILED = FAILED, _("Failed")
+
+
+class CertificateJob(BackgroundJob):
+    """Staff issue an event's certificates of attendance in one background job;
+    its file is every certificate in one PDF, for printing."""
+
+    event = models.ForeignKey(
+        Event,
+        on_delete=models.CASCADE,
+        related_name="certificate_jobs",
+        verbose_name=_("event"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=CertificateJobStatus.choices,
+        default=CertificateJobStatus.QUEUED,
+    )
+    total = models.PositiveIntegerField(_("certificates"), default=0)
+    done = models.PositiveIntegerField(_("certificates issued"), default=0)
+    pdf = models.FileField(_("PDF"), upload_to="certificates/", blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+
+    output_field = "pdf"
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("certificate job")
+        verbose_name_plural = _("certificate jobs")
+
+    def __str__(self):
+        return f"{self.event} ({self.get_status_display()})"
+
+
+class AttendanceCertificate(models.Model):
+    """An attendee's certificate: who, which sessions, and the code that proves it
+    (the public page /certificates/<code>/ shows what it certifies)."""
+
+    attendee = models.OneToOneField(
+        Attendee,
+        on_delete=models.CASCADE,
+        related_name="attendance_certificate",
+        verbose_name=_("attendee"),
+    )
+    code = models.CharField(_("verification code"), max_length=20, unique=True)
+    sessions = models.ManyToManyField(
+        ProgrammeSession,
+        blank=True,
+        related_name="certificates",
+        verbose_name=_("sessions attended"),
+    )
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    job = models.ForeignKey(
+        CertificateJob,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="certificates",
+        verbose_name=_("issued by job"),
+    )
+
+    class Meta:
+        ordering = ["-issued_at", "pk"]
+        verbose_name = _("certificate of attendance")
+        verbose_name_plural = _("certificates of attendance")
+
+    def __str__(self):
+        return self.code

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from registration.catalogue.selectors import seat_holding
 from registration.models import (
+    AttendanceCertificate,
     Attendee,
     CheckIn,
     CheckInResult,
@@ -226,3 +227,8 @@ def attended_sessions(attendee: Attendee) -> list[ProgrammeSession]:
         .distinct()
         .order_by("starts_at", "pk")
     )
+
+
+def certificate_of(attendee: Attendee) -> AttendanceCertificate | None:
+    """The attendee's certificate of attendance, once staff have issued it."""
+    return AttendanceCertificate.objects.filter(attendee=attendee).first()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -15,8 +15,13 @@ from django.views.decorators.http import require_POST
 from registration.catalogue.services.calendar import session_calendar
 from registration.downloads import file_download
 from registration.errors import RegistrationError
-from registration.models import Attendee, ProgrammeSession
-from registration.programme import services
+from registration.models import (
+    AttendanceCertificate,
+    Attendee,
+    OrderStatus,
+    ProgrammeSession,
+)
+from registration.programme import certificates, services
 
 
 def session_ics(request, slug: str, session_id: int):
@@ -84,3 +89,40 @@ def attendee_sessions(request, secret: str):
     else:
         messages.success(request, _done(action, session.title_in(get_language())))
     return redirect(back)
+
+
+def certificate_verification(request, code: str):
+    """The public check of a certificate's code: what it certifies, nothing more."""
+    certificate = (
+        AttendanceCertificate.objects.select_related(
+            "attendee__order__event", "attendee__ticket_type", "attendee__delegation"
+        )
+        .filter(code=code.upper(), attendee__order__status=OrderStatus.PAID)
+        .first()
+    )
+    if certificate is None:
+        raise Http404
+    return render(
+        request,
+        "registration/programme/certificate_verify.html",
+        certificates.certificate_context(certificate, language=get_language()),
+    )
+
+
+@never_cache
+def own_certificate(request, secret: str):
+    """The attendee's certificate as PDF, from their own page."""
+    certificate = (
+        AttendanceCertificate.objects.select_related(
+            "attendee__order__event", "attendee__ticket_type", "attendee__delegation"
+        )
+        .filter(attendee__secret=secret)
+        .first()
+    )
+    if certificate is None:
+        raise Http404
+    return file_download(
+        certificates.render_certificate(certificate),
+        filename=f"certificate-{certificate.code}.pdf",
+        content_type="application/pdf",
+    )

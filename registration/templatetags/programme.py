@@ -31,6 +31,7 @@ def attendee_programme(context, attendee):
         "event": event,
         "days": sorted(days.items()),
         "can_sign_up": selectors.holds_a_place(attendee.order, now=now),
+        "certificate": selectors.certificate_of(attendee),
         "now": now,
         "csrf_token": context.get("csrf_token"),
         "request": context.get("request"),
