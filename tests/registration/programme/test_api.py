@@ -71,7 +71,9 @@ def test_a_refused_sign_up_is_a_400_naming_the_session(api, event):
     services.sign_up(attendee, first)
 
     response = api.post(
-        f"/api/v1/sessions/{clash.pk}/signups/", {"attendee": attendee.pk}, format="json"
+        f"/api/v1/sessions/{clash.pk}/signups/",
+        {"attendee": attendee.pk},
+        format="json",
     )
 
     assert response.status_code == 400
