@@ -1,6 +1,8 @@
+import os
 import secrets
 from datetime import timedelta
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -28,6 +30,14 @@ from tests.factories import (
 from tests.registration.programme.factories import ProgrammeSessionFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def keep(content: bytes, name: str) -> None:
+    """Write the PDF to $SCREENSHOT_DIR when it is set, for a human to look at."""
+    folder = os.environ.get("SCREENSHOT_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        Path(folder, f"{name}.pdf").write_bytes(content)
 
 
 def pdf_text(content: bytes) -> str:
@@ -94,7 +104,9 @@ def test_the_job_issues_certificates_to_admitted_attendees_with_their_sessions(
     assert certificate.attendee == came
     assert list(certificate.sessions.all()) == [session]
     assert len(certificate.code) == 12
-    text = pdf_text(certificates.render_certificate(certificate))
+    pdf = certificates.render_certificate(certificate)
+    keep(pdf, "certificate-es")
+    text = pdf_text(pdf)
     assert "Certificado de asistencia" in text
     assert "Ana Ruiz" in text
     assert "Agua" in text
@@ -133,7 +145,9 @@ def test_a_youth_certificate_names_the_programme_and_the_chaperoning_city(event,
     )
     certificate = certificates.issue_certificate(attendee)
 
-    text = pdf_text(certificates.render_certificate(certificate))
+    pdf = certificates.render_certificate(certificate)
+    keep(pdf, "certificate-youth")
+    text = pdf_text(pdf)
 
     assert "YOUTH PROGRAMME" in text  # set in capitals by the stylesheet
     assert "chaperoned by the delegation of Toulouse, France" in " ".join(text.split())
