@@ -6,6 +6,55 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+from django.contrib.auth.management import create_permissions
+
+# Registration managers run the programme and issue certificates; check-in
+# supervisors see who is signed up for the sessions their room hosts scan.
+GROUP_PERMISSIONS: dict[str, list[str]] = {
+    "Registration managers": [
+        *(
+            f"{action}_{model}"
+            for action in ("add", "change", "delete", "view")
+            for model in ("programmesession", "sessionsignup", "sessionwaitlistentry")
+        ),
+        "add_attendancecertificate",
+        "view_attendancecertificate",
+        "add_certificatejob",
+        "view_certificatejob",
+    ],
+    "Check-in supervisors": ["view_programmesession", "view_sessionsignup"],
+}
+
+
+def grant(apps, schema_editor):
+    registration = apps.get_app_config("registration")
+    registration.models_module = True
+    create_permissions(registration, apps=apps, verbosity=0)
+    registration.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, codenames in GROUP_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        group.permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label="registration", codename__in=codenames
+            )
+        )
+
+
+def revoke(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, codenames in GROUP_PERMISSIONS.items():
+        group = Group.objects.filter(name=name).first()
+        if group is not None:
+            group.permissions.remove(
+                *Permission.objects.filter(
+                    content_type__app_label="registration", codename__in=codenames
+                )
+            )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -123,4 +172,5 @@ class Migration(migrations.Migration):
             model_name='sessionwaitlistentry',
             constraint=models.UniqueConstraint(models.F('session'), models.F('attendee'), name='session_waitlist_once_per_attendee'),
         ),
+        migrations.RunPython(grant, revoke),
     ]
