@@ -124,6 +124,8 @@ def attendee_programme(
     """Every session of the attendee's event, with their standing in each."""
     now = now or timezone.now()
     sessions = list(sessions_of(attendee.order.event))
+    if not sessions:
+        return []
     left = places_left(sessions, now=now)
     mine = set(attendee.session_signups.values_list("session_id", flat=True))
     waiting = set(

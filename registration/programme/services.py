@@ -155,6 +155,8 @@ def _add(attendee, session, *, by, by_staff: bool, now: datetime) -> SessionSign
         raise refusal
     existing = SessionSignup.objects.filter(session=session, attendee=attendee).first()
     if existing is not None:
+        # Someone with a place is in no line for it (a promotion never loops).
+        SessionWaitlistEntry.objects.filter(session=session, attendee=attendee).delete()
         return existing
     _raise_if_overlapping(attendee, session)
     _raise_if_full(session, now=now)

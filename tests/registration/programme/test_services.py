@@ -302,3 +302,17 @@ def test_titles_fall_back_to_english(event):
     assert session.title_in("es") == "Foro juvenil"
     assert session.title_in("fr") == "Youth forum"
     assert session.title_in("en") == "Youth forum"
+
+
+def test_a_promotion_of_someone_already_signed_up_takes_them_out_of_the_line(event):
+    session = ProgrammeSessionFactory(event=event, capacity=2)
+    holder, both = attendee_of(event), attendee_of(event)
+    services.sign_up(holder, session)
+    services.sign_up(both, session)
+    # A line entry left beside a place (written before the place, say).
+    SessionWaitlistEntry.objects.create(session=session, attendee=both)
+
+    services.leave_session(holder, session)
+
+    assert SessionWaitlistEntry.objects.count() == 0
+    assert list(SessionSignup.objects.values_list("attendee", flat=True)) == [both.pk]
