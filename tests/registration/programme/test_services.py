@@ -316,3 +316,26 @@ def test_a_promotion_of_someone_already_signed_up_takes_them_out_of_the_line(eve
 
     assert SessionWaitlistEntry.objects.count() == 0
     assert list(SessionSignup.objects.values_list("attendee", flat=True)) == [both.pk]
+
+
+def test_the_promoted_attendee_is_told_in_their_language(event, mailoutbox):
+    from registration.outbox.services import deliver_message
+
+    session = ProgrammeSessionFactory(
+        event=event, capacity=1, title="Water", title_es="Agua"
+    )
+    holder = attendee_of(event)
+    waiting = AttendeeFactory(
+        order=OrderFactory(event=event), email="ana@example.org", language="es"
+    )
+    services.sign_up(holder, session)
+    services.join_session_waitlist(waiting, session)
+    services.leave_session(holder, session)
+
+    message = OutboxMessage.objects.get(kind="email.programme_place")
+    assert deliver_message(message.pk) is True
+
+    [sent] = mailoutbox
+    assert sent.to == ["ana@example.org"]
+    assert sent.subject == "Tiene plaza: Agua"
+    assert f"/es/attendees/{waiting.secret}/" in sent.body
