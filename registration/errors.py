@@ -111,3 +111,10 @@ class MailingInvalid(MailingError):
         for error in self.errors:
             grouped.setdefault(error.field or "non_field_errors", []).append(error)
         return grouped
+
+
+class ProgrammeError(RegistrationError):
+    """A session sign-up, waiting list or certificate refused; a full session is
+    `SoldOut` with field `session`."""
+
+    default_code = "invalid"

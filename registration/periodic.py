@@ -15,6 +15,7 @@ from registration.orders import services as orders
 from registration.outbox import services as outbox
 from registration.payments import services as payments
 from registration.privacy import services as privacy
+from registration.programme import services as programme
 from registration.staff.services import exports
 from registration.travel.services import travel
 from registration.waiting_list import services as waiting_list
@@ -34,6 +35,7 @@ def run_periodic_jobs(*, now: datetime | None = None) -> dict[str, int]:
         ("orders_expired", orders.expire_orders),
         ("offers_expired", waiting_list.expire_waiting_list_offers),
         ("places_offered", waiting_list.offer_waiting_list_places),
+        ("session_places_given", programme.promote_waitlists),
         ("expiry_warnings", orders.send_expiry_warnings),
         ("consent_reminders", consent.send_consent_reminders),
         ("mailing_rules", mailing_rules.run_mailing_rules),

@@ -7,6 +7,7 @@ from registration.consent import views as consent
 from registration.mailings.urls import urlpatterns as mailing_urls
 from registration.orders.views import changes, checkout, extras, order_page
 from registration.privacy import views as privacy_notice
+from registration.programme import views as programme
 from registration.travel import views as delegation_page
 from registration.waiting_list import views as waiting_list
 
@@ -63,6 +64,26 @@ urlpatterns = [
     ),
     path("attendees/<str:secret>/", order_page.attendee_detail, name="attendee"),
     path("attendees/<str:secret>/extras/", extras.own_extras, name="own_extras"),
+    path(
+        "attendees/<str:secret>/programme/",
+        programme.attendee_sessions,
+        name="own_programme",
+    ),
+    path(
+        "attendees/<str:secret>/certificate.pdf",
+        programme.own_certificate,
+        name="own_certificate",
+    ),
+    path(
+        "certificates/<str:code>/",
+        programme.certificate_verification,
+        name="certificate",
+    ),
+    path(
+        "events/<slug:slug>/sessions/<int:session_id>.ics",
+        programme.session_ics,
+        name="session_ics",
+    ),
     path(
         "attendees/<str:secret>/answers/",
         changes.attendee_answers,

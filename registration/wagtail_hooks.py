@@ -19,6 +19,7 @@ ADMIN_MODULES = (
     "registration.orders.admin.orders",  # the Registration menu
     "registration.payments.admin",  # the Payments menu
     "registration.privacy.admin",  # data download and erasure
+    "registration.programme.admin",  # programme sessions, in the Events menu
     "registration.staff.admin.api_tokens",  # Settings → API tokens
     "registration.staff.admin.data",  # reports, exports, imports
     "registration.travel.admin.delegations",  # the Travel menu

@@ -99,6 +99,7 @@ def complete_demo(staff) -> None:
     """One row of each model the demo leaves empty but the admin has pages for."""
     from registration.models import (
         BadgePrintJob,
+        CertificateJob,
         Event,
         ExportJob,
         Invoice,
@@ -128,6 +129,7 @@ def complete_demo(staff) -> None:
     ExportJob.objects.create(
         kind="attendees", event=conference, requested_by=staff, columns=["badge_name"]
     )
+    CertificateJob.objects.create(event=conference, requested_by=staff)
     plan = TravelPlan.objects.order_by("pk").first()
     VisaLetter.objects.create(
         attendee=plan.attendee, number="VL-2027-0001", issued_by=staff
@@ -236,6 +238,7 @@ def parameter_values() -> dict[str, Callable[[str], list]]:
         ApiToken,
         Attendee,
         BadgePrintJob,
+        CertificateJob,
         Event,
         ExportJob,
         Refund,
@@ -270,6 +273,7 @@ def parameter_values() -> dict[str, Callable[[str], list]]:
         "filter_spec": lambda _: ["max-165x165"],
         "api_tokens:pk": lambda _: _first(ApiToken),
         "badges:pk": lambda _: _first(BadgePrintJob),
+        "certificates:pk": lambda _: _first(CertificateJob),
         "bank_refunds:pk": lambda _: _first(Refund),
         "exports:pk": lambda _: _first(ExportJob),
         "visa_letters:pk": lambda _: _first(VisaLetter),

@@ -52,6 +52,7 @@ urlpatterns = [
     path("v1/", include("registration.network.api")),  # partnerships, exchanges
     path("v1/", include("registration.travel.api")),  # delegations, travel
     path("v1/", include("registration.mailings.api")),  # staff mailings, e-mail log
+    path("v1/", include("registration.programme.api")),  # sessions, sign-ups
     # Public: anyone may read the schema and its docs (DESIGN: addresses).
     path(
         "schema/",

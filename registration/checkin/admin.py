@@ -23,6 +23,7 @@ from registration.checkin.services.devices import (
 )
 from registration.checkin.services.scans import checkin_dashboard
 from registration.models import CheckInList, Device
+from registration.programme.selectors import session_attendance
 
 
 class CheckInListViewSet(ModelViewSet):
@@ -47,6 +48,7 @@ class CheckInListViewSet(ModelViewSet):
                     FieldPanel("all_ticket_types"),
                     FieldPanel("ticket_types"),
                     FieldPanel("extras"),
+                    FieldPanel("session"),
                 ],
                 heading=_("Who is admitted"),
             ),
@@ -199,6 +201,7 @@ class DashboardViewSet(ViewSet):
         if chosen is not None:
             context["board"] = checkin_dashboard(chosen)
             context["event"] = chosen.event
+            context["sessions"] = session_attendance(chosen.event)
         return TemplateResponse(
             request, "registration/checkin/admin/dashboard.html", context
         )

@@ -84,6 +84,21 @@ class CheckInList(models.Model):
             "after an exit the same badge may enter again."
         ),
     )
+    # A room host's list: only the people signed up for the session are on it
+    # (services/scans.py); a string reference, so checkin's models need not
+    # import the programme's.
+    session = models.ForeignKey(
+        "registration.ProgrammeSession",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="checkin_lists",
+        verbose_name=_("programme session"),
+        help_text=_(
+            "Admits only the attendees signed up for this session. "
+            "Empty: the ticket types and extras above decide."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

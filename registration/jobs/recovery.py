@@ -27,6 +27,7 @@ from registration.jobs import queue
 from registration.jobs.models import BackgroundJob
 from registration.models import (
     BadgePrintJob,
+    CertificateJob,
     ExportJob,
     MailingJob,
     OutboxMessage,
@@ -54,6 +55,7 @@ def _reset_job(model: type[BackgroundJob], job_id: int, now: datetime) -> None:
 _reset_badge_job = partial(_reset_job, BadgePrintJob)
 _reset_export_job = partial(_reset_job, ExportJob)
 _reset_mailing_job = partial(_reset_job, MailingJob)
+_reset_certificate_job = partial(_reset_job, CertificateJob)
 
 
 # Our tasks, and how each one's job is put back before it is queued again.
@@ -62,6 +64,7 @@ RECOVERABLE_TASKS = {
     "registration.documents.tasks.render_badge_print_job": _reset_badge_job,
     "registration.staff.tasks.build_export_job": _reset_export_job,
     "registration.mailings.tasks.run_mailing_job": _reset_mailing_job,
+    "registration.programme.tasks.run_certificate_job": _reset_certificate_job,
 }
 # The same tasks under the paths rows were queued with before the packages were
 # reorganised; registration/tasks.py and its two siblings forward them.

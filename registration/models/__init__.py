@@ -202,3 +202,24 @@ __all__ += [
     "RecipientStatus",
     "Schedule",
 ]
+
+# The programme: sessions, sign-ups, waiting lists.
+from registration.programme.models import (  # noqa: E402
+    AttendanceCertificate,
+    CertificateJob,
+    CertificateJobStatus,
+    ProgrammeSession,
+    SessionKind,
+    SessionSignup,
+    SessionWaitlistEntry,
+)
+
+__all__ += [
+    "AttendanceCertificate",
+    "CertificateJob",
+    "CertificateJobStatus",
+    "ProgrammeSession",
+    "SessionKind",
+    "SessionSignup",
+    "SessionWaitlistEntry",
+]

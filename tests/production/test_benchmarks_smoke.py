@@ -187,3 +187,33 @@ def test_checkin_benchmark(scratch_databases):
     assert set(ast.literal_eval(steady[1])) == {"200 ok"}, out
     assert set(ast.literal_eval(hammer[1])) == {"200 ok"}, out
     assert "exactly one ok: 20/20" in out, out
+
+
+def test_programme_benchmark(scratch_databases):
+    postgres_only(scratch_databases)
+    template = scratch_databases.template
+    try:
+        out = run_benchmark(
+            "tests.benchmarks.programme",
+            "--workers",
+            "2",
+            "--attendees",
+            "30",
+            "--sessions",
+            "3",
+            "--capacity",
+            "5",
+            "--clients",
+            "6",
+            "--template",
+            template,
+            DATABASE_URL=scratch_databases.url(template),
+            STATIC_MANIFEST="false",
+        )
+    finally:
+        scratch_databases.drop(f"{template}_rush")
+
+    assert "places given       : 15 of 15" in out, out
+    assert "sessions overbooked: 0 []" in out, out
+    assert "201 = sign-ups     : True" in out, out
+    assert "server errors      : 0" in out, out

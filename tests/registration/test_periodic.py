@@ -36,6 +36,7 @@ def test_the_periodic_pass_sends_invoice_reminders():
         "orders_expired": 0,
         "offers_expired": 0,
         "places_offered": 0,
+        "session_places_given": 0,
         "expiry_warnings": 0,
         "consent_reminders": 0,
         "mailing_rules": 0,

@@ -15,6 +15,7 @@ from registration.catalogue.demo import seed_catalogue, seed_network
 from registration.checkin.demo import DEVICE_NAME, seed_checkin
 from registration.mailings.demo import seed_mailing_rule
 from registration.outbox.mail import delegation_url
+from registration.programme.demo import seed_programme
 from registration.travel.demo import seed_delegation
 
 ADMIN_USERNAME = "admin"
@@ -37,6 +38,7 @@ class Command(BaseCommand):
             delegation = seed_delegation(catalogue.conference)
             door = seed_checkin(catalogue.conference, catalogue.youth_summit)
             seed_mailing_rule(catalogue.conference)
+            seed_programme(catalogue.conference, catalogue.youth_summit)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo events: {catalogue.conference.slug}, {catalogue.youth_summit.slug}"

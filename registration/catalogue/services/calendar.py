@@ -7,7 +7,8 @@ end in CRLF and are folded at 75 octets without splitting a character.
 
 Extras have no times of their own, so an attendee's programme is the event's
 days, each from the event's daily start to its daily end, with the ticket
-type and extras in the description.
+type and extras in the description, and then each programme session the
+attendee signed up for at its own times (its room as the location).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registration.models import Attendee, Event
+from registration.models import Attendee, Event, ProgrammeSession
 from registration.reader import for_reader, format_with_zone, reader_language
 
 PRODUCT_ID = "-//Sister Cities International//SCI Events//EN"
@@ -200,8 +201,60 @@ def attendee_calendar(
                     stamp=now,
                 )
             )
+        vevents.extend(
+            _session_vevent(session, language=language, url=url, stamp=now)
+            for session in ProgrammeSession.objects.filter(
+                signups__attendee=attendee
+            ).order_by("starts_at", "pk")
+        )
         name = _("%(event)s: programme of %(name)s") % {
             "event": event.name,
             "name": attendee.badge_name,
         }
         return _calendar(name, vevents)
+
+
+def _session_vevent(
+    session: ProgrammeSession, *, language: str, url: str, stamp: datetime
+) -> list[str]:
+    """One programme session: its title in `language`, times, room and speakers.
+    Call inside `for_reader(language)`."""
+    event = session.event
+    span = _("From %(start)s to %(end)s") % {
+        "start": format_with_zone(session.starts_at, event.tz),
+        "end": format_with_zone(session.ends_at, event.tz),
+    }
+    details = [span]
+    if session.speaker_names:
+        details.append(
+            _("Speakers: %(names)s") % {"names": ", ".join(session.speaker_names)}
+        )
+    description = session.description_in(language)
+    if description:
+        details.append(description)
+    room = _("Room: %(room)s") % {"room": session.room} if session.room else ""
+    return _vevent(
+        uid=f"session-{session.pk}@{_domain()}",
+        starts=session.starts_at,
+        ends=session.ends_at,
+        summary=session.title_in(language),
+        description="\n".join(details),
+        location=", ".join(part for part in (room, _location(event)) if part),
+        url=url,
+        stamp=stamp,
+    )
+
+
+def session_calendar(
+    session: ProgrammeSession,
+    *,
+    url: str = "",
+    language: str = "",
+    now: datetime | None = None,
+) -> bytes:
+    """The .ics file of one programme session, in `language`."""
+    now = now or timezone.now()
+    language = reader_language(language)
+    with for_reader(language):
+        vevent = _session_vevent(session, language=language, url=url, stamp=now)
+        return _calendar(session.title_in(language), [vevent])

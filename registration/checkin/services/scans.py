@@ -40,6 +40,7 @@ from registration.models import (
     Device,
     Event,
     OrderStatus,
+    SessionSignup,
 )
 from registration.orders.services import (
     admitted_orders_q,
@@ -64,8 +65,12 @@ class ListRules:
 
     ticket_type_ids: frozenset[int]
     extra_ids: frozenset[int]
+    # A list tied to a programme session admits its signed-up attendees only.
+    session_attendee_ids: frozenset[int] | None = None
 
     def admits(self, checkin_list: CheckInList, attendee: Attendee, extra_ids) -> bool:
+        if self.session_attendee_ids is not None:
+            return attendee.pk in self.session_attendee_ids
         if (
             checkin_list.all_ticket_types
             or attendee.ticket_type_id in self.ticket_type_ids
@@ -89,6 +94,15 @@ def load_list_rules(checkin_list: CheckInList) -> ListRules:
                 through_ex.filter(checkinlist_id=checkin_list.pk).values_list(
                     "extra_id", flat=True
                 )
+            ),
+            session_attendee_ids=(
+                frozenset(
+                    SessionSignup.objects.filter(
+                        session_id=checkin_list.session_id
+                    ).values_list("attendee_id", flat=True)
+                )
+                if checkin_list.session_id
+                else None
             ),
         )
         checkin_list._rules = rules

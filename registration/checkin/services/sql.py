@@ -37,6 +37,7 @@ from registration.models import (
     Extra,
     GuardianConsent,
     Order,
+    SessionSignup,
     TicketType,
     YouthDetails,
 )
@@ -115,7 +116,9 @@ def _column(model, field: str) -> str:
 
 
 @functools.cache
-def _attendee_sql(*, by_secret: bool, all_ticket_types: bool, lock: bool) -> str:
+def _attendee_sql(
+    *, by_secret: bool, all_ticket_types: bool, lock: bool, session: bool = False
+) -> str:
     a = Attendee
     attendee_columns = ", ".join(
         f"a.{_column(a, name)} AS {Attendee._meta.get_field(name).attname}"
@@ -129,7 +132,16 @@ def _attendee_sql(*, by_secret: bool, all_ticket_types: bool, lock: bool) -> str
         f"t.{_column(TicketType, name)} AS scan_tt_{name}"
         for name in TICKET_TYPE_FIELDS[1:]
     )
-    if all_ticket_types:
+    if session:
+        # A room host's list: on it are the people signed up for its session.
+        su = SessionSignup
+        on_list = (
+            f"CASE WHEN EXISTS (SELECT 1 FROM {_table(su)} su"
+            f" WHERE su.{_column(su, 'session')} = %s"
+            f" AND su.{_column(su, 'attendee')} = a.{_column(a, 'id')})"
+            " THEN 1 ELSE 0 END"
+        )
+    elif all_ticket_types:
         on_list = "1"
     else:
         types = CheckInList.ticket_types.through
@@ -215,12 +227,17 @@ def lock_scanned_attendee(
     `wrong_event` and shows nothing of it); by `attendee_id` only a person of
     the list's event is found."""
     by_secret = attendee_id is None
+    session_id = checkin_list.session_id
     sql = _attendee_sql(
         by_secret=by_secret,
         all_ticket_types=checkin_list.all_ticket_types,
         lock=True,
+        session=session_id is not None,
     )
-    params = [] if checkin_list.all_ticket_types else [checkin_list.pk] * 2
+    if session_id is not None:
+        params = [session_id]
+    else:
+        params = [] if checkin_list.all_ticket_types else [checkin_list.pk] * 2
     params += [secret] if by_secret else [attendee_id, checkin_list.event_id]
     rows = _fetch(sql, params)
     if not rows:

@@ -436,6 +436,7 @@ def test_every_builder_is_registered_under_its_outbox_name():
         "order_received",
         "order_revived",
         "payment_receipt",
+        "programme_place",
         "refund_issued",
         "ticket_reissued",
         "ticket_transfer_notice",
