@@ -7,8 +7,8 @@ Rows of the buyer stay: the buyer is the one who paid, as on the order.
 
 from __future__ import annotations
 
-from django.db.models import F, Value
-from django.db.models.functions import Concat
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 
 from registration.models import Attendee, MailingRecipient
 
@@ -19,7 +19,12 @@ def erase_recipient_rows(attendee: Attendee) -> int:
     """Anonymise the mailing rows that stand for `attendee`; the count."""
     return MailingRecipient.objects.filter(attendee=attendee).update(
         # Unique per mailing and address: each row gets its own placeholder.
-        email=Concat(Value("erased-"), F("pk"), Value(f"@{ERASED_DOMAIN}")),
+        email=Concat(
+            Value("erased-"),
+            Cast("pk", CharField()),
+            Value(f"@{ERASED_DOMAIN}"),
+            output_field=CharField(),
+        ),
         name="",
         note="",
     )
