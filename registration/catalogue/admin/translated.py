@@ -6,6 +6,7 @@ read. English is required where the field is; Spanish and French may stay
 empty and then read English (catalogue/translation.py).
 """
 
+from django import forms
 from django.conf import settings
 from django.db import models
 from django.utils.text import capfirst, format_lazy
@@ -20,18 +21,21 @@ def side_by_side(model: type[models.Model], name: str) -> FieldRowPanel:
 def stacked(model: type[models.Model], name: str) -> MultiFieldPanel:
     """One long text, a field per language under the field's name."""
     return MultiFieldPanel(
-        _language_panels(model, name),
-        heading=model._meta.get_field(name).verbose_name,
+        _language_panels(model, name, widget=forms.Textarea(attrs={"rows": 5})),
+        heading=capfirst(model._meta.get_field(name).verbose_name),
         classname="translated",
     )
 
 
-def _language_panels(model: type[models.Model], name: str) -> list[FieldPanel]:
+def _language_panels(
+    model: type[models.Model], name: str, **options
+) -> list[FieldPanel]:
     field = model._meta.get_field(name)
     return [
         FieldPanel(
             f"{name}_{code}",
             heading=format_lazy("{} ({})", capfirst(field.verbose_name), label),
+            **options,
         )
         for code, label in settings.LANGUAGES
     ]
