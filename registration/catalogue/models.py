@@ -388,14 +388,29 @@ class Question(Orderable):
         return self.label
 
     def clean(self):
-        if self.kind in KINDS_WITH_CHOICES and len(self.choice_list) < 2:
+        # Errors name the English column, the one the staff form shows
+        # (catalogue/translation.py); the others pair with it line by line.
+        if self.kind not in KINDS_WITH_CHOICES:
+            return
+        if len(self.choice_list) < 2:
             raise ValidationError(
                 {
-                    "choices": _(
+                    "choices_en": _(
                         "A choice question needs at least two options, one per line."
                     )
                 }
             )
+        translated = {
+            name: _lines(getattr(self, name, ""))
+            for name in ("choices_es", "choices_fr")
+        }
+        errors = {
+            name: _("Give as many options as in English, in the same order, or none.")
+            for name, lines in translated.items()
+            if lines and len(lines) != len(self.choice_list)
+        }
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def choice_list(self) -> list[str]:
