@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "import_export",
     "django_tasks",
     "django_tasks_db",
+    # Before django.contrib.admin, as django-modeltranslation asks.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -305,6 +307,12 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 WAGTAIL_I18N_ENABLED = True
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
+# What staff write for an event (names, questions, e-mail texts) has a column per
+# language (django-modeltranslation); an empty Spanish or French one reads English.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = ("en", "es", "fr")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+MODELTRANSLATION_TRANSLATION_FILES = ("registration.catalogue.translation",)
 
 # --- Static and media ---------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
+from registration.catalogue.demo_texts import with_translations
 from registration.models import (
     Event,
     EventKind,
@@ -149,7 +150,9 @@ def _upsert_children(
     created = {}
     for order, row in enumerate(rows):
         obj, _ = model.objects.update_or_create(
-            event=event, **{key: row[key]}, defaults={**row, "sort_order": order}
+            event=event,
+            **{key: row[key]},
+            defaults={**with_translations(row), "sort_order": order},
         )
         created[row[key]] = obj
     return created
@@ -194,7 +197,7 @@ def seed_conference() -> Event:
     event, _ = Event.objects.update_or_create(
         slug=CONFERENCE_SLUG,
         defaults={
-            "name": "SCI Annual Conference 2027",
+            **with_translations({"name": "SCI Annual Conference 2027"}),
             "kind": EventKind.CONFERENCE,
             "starts_at": _local(tz, 2027, 7, 14, 9, 0),
             "ends_at": _local(tz, 2027, 7, 17, 17, 0),

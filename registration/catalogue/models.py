@@ -32,6 +32,27 @@ class EventKind(models.TextChoices):
 
 class Event(ClusterableModel):
     name = models.CharField(_("name"), max_length=200)
+    # name, summary, terms and email_note exist per language
+    # (catalogue/translation.py); the plain attribute reads the active one.
+    summary = models.CharField(
+        _("summary"),
+        max_length=300,
+        blank=True,
+        help_text=_("One or two sentences shown at the top of the checkout."),
+    )
+    terms = models.TextField(
+        _("cancellation and payment terms"),
+        blank=True,
+        help_text=_("Shown before the buyer places the order and on the order page."),
+    )
+    email_note = models.TextField(
+        _("note in the confirmation and ticket e-mails"),
+        blank=True,
+        help_text=_(
+            "Added to the order confirmation and every ticket e-mail, "
+            "e.g. where to collect badges."
+        ),
+    )
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     kind = models.CharField(
         _("kind"),
@@ -367,18 +388,54 @@ class Question(Orderable):
         return self.label
 
     def clean(self):
-        if self.kind in KINDS_WITH_CHOICES and len(self.choice_list) < 2:
+        # Errors name the English column, the one the staff form shows
+        # (catalogue/translation.py); the others pair with it line by line.
+        if self.kind not in KINDS_WITH_CHOICES:
+            return
+        if len(self.choice_list) < 2:
             raise ValidationError(
                 {
-                    "choices": _(
+                    "choices_en": _(
                         "A choice question needs at least two options, one per line."
                     )
                 }
             )
+        translated = {
+            name: _lines(getattr(self, name, ""))
+            for name in ("choices_es", "choices_fr")
+        }
+        errors = {
+            name: _("Give as many options as in English, in the same order, or none.")
+            for name, lines in translated.items()
+            if lines and len(lines) != len(self.choice_list)
+        }
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def choice_list(self) -> list[str]:
-        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+        """The options as stored in answers: the English lines, in every language,
+        so answers, reports and exports count one option as one value."""
+        return _lines(getattr(self, "choices_en", None) or self.choices)
+
+    @property
+    def choice_options(self) -> list[tuple[str, str]]:
+        """(stored value, label in the active language) for each option: the
+        translated lines pair with the English ones by position, so a translation
+        with another number of lines is not used."""
+        values = self.choice_list
+        labels = _lines(self.choices)
+        if len(labels) != len(values):
+            labels = values
+        return list(zip(values, labels, strict=True))
+
+    def choice_label(self, value: str) -> str:
+        """An answer's option in the active language (the value itself if unknown)."""
+        return dict(self.choice_options).get(value, value)
+
+
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 class VoucherKind(models.TextChoices):

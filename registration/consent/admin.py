@@ -1,5 +1,5 @@
 """The guardian consent texts in the Wagtail admin (Registration menu): versioned
-per event; a version a guardian has signed never changes."""
+per event and language; a version a guardian has signed never changes."""
 
 from __future__ import annotations
 
@@ -15,17 +15,17 @@ from registration.models import ConsentText
 
 
 class ConsentTextForm(WagtailAdminModelForm):
-    """Empty version on a new text: the event's next version number."""
+    """Empty version on a new text: the next version number of its event and language."""
 
     class Meta:
         model = ConsentText
-        fields = ["event", "version", "title", "body"]
+        fields = ["event", "language", "version", "title", "body"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["version"].required = False
         self.fields["version"].help_text = gettext_lazy(
-            "Empty: the next version for this event."
+            "Empty: the next version for this event in this language."
         )
 
     def clean(self):
@@ -39,10 +39,11 @@ class ConsentTextForm(WagtailAdminModelForm):
                 code="signed",
             )
         event = cleaned.get("event")
-        if event is not None and cleaned.get("version") is None:
-            latest = ConsentText.objects.filter(event=event).aggregate(
-                latest=Max("version")
-            )["latest"]
+        language = cleaned.get("language")
+        if event is not None and language and cleaned.get("version") is None:
+            latest = ConsentText.objects.filter(
+                event=event, language=language
+            ).aggregate(latest=Max("version"))["latest"]
             cleaned["version"] = (latest or 0) + 1
             self.instance.version = cleaned["version"]
         return cleaned
@@ -53,10 +54,10 @@ class ConsentTextViewSet(ModelViewSet):
     icon = "doc-full"
     menu_label = gettext_lazy("Consent texts")
     menu_order = 200
-    list_display = ["title", "event", "version", "created_at"]
-    list_filter = ["event"]
+    list_display = ["title", "event", "language", "version", "created_at"]
+    list_filter = ["event", "language"]
     search_fields = ["title"]
-    ordering = ["event", "-version"]
+    ordering = ["event", "language", "-version"]
     copy_view_enabled = False
     inspect_view_enabled = True
 

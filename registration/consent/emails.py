@@ -22,7 +22,7 @@ def _consent_email(template: str, payload: dict) -> Email | None:
     if youth is None or youth.attendee.order.status not in LIVE_ORDER_STATUSES:
         return None
     order = youth.attendee.order
-    consent_text = current_consent_text(order.event)
+    consent_text = current_consent_text(order.event, language=order.language)
     return Email(
         template,
         [youth.guardian_email],

@@ -5,6 +5,7 @@ YouthDetails is kept apart from Attendee so that one permission
 whole (DESIGN invariant 7). Nothing here is ever copied into the ActivityLog.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -63,13 +64,26 @@ class YouthDetails(models.Model):
 
 
 class ConsentText(models.Model):
-    """What the guardian agrees to; a new version per change, the latest is shown."""
+    """What the guardian agrees to, in one language; a new version per change.
+
+    Each language has versions of its own (Spanish v3 may follow English v1):
+    a guardian is shown the latest version in their language, else the latest
+    English one, and signs exactly that row. Rows, not translated columns,
+    because a signed version must never change under its signature.
+    """
 
     event = models.ForeignKey(
         Event,
         on_delete=models.CASCADE,
         related_name="consent_texts",
         verbose_name=_("event"),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=5,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_("Guardians reading another language see the English text."),
     )
     version = models.PositiveIntegerField(_("version"))
     title = models.CharField(_("title"), max_length=200)
@@ -83,21 +97,28 @@ class ConsentText(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["event", "-version"]
+        ordering = ["event", "language", "-version"]
         verbose_name = _("consent text")
         verbose_name_plural = _("consent texts")
         constraints = [
             models.UniqueConstraint(
-                "event", "version", name="consent_text_version_unique"
+                "event",
+                "language",
+                "version",
+                name="consent_text_language_version_unique",
             )
         ]
 
     def __str__(self):
-        return f"{self.title} (v{self.version})"
+        return f"{self.title} ({self.language} v{self.version})"
 
 
 class GuardianConsent(models.Model):
-    """A guardian's signature: who, when, from where, on which version of the text."""
+    """A guardian's signature: who, when, from where, on which version of the text.
+
+    The title, text, language and version signed are copied here, so the record
+    reads as the guardian read it even if the ConsentText row were ever edited.
+    """
 
     youth = models.OneToOneField(
         YouthDetails,
@@ -118,6 +139,12 @@ class GuardianConsent(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)
     photo_release = models.BooleanField(_("photo release granted"), default=False)
+    signed_language = models.CharField(
+        _("language signed"), max_length=5, choices=settings.LANGUAGES, default="en"
+    )
+    signed_version = models.PositiveIntegerField(_("version signed"), default=0)
+    signed_title = models.CharField(_("title signed"), max_length=200, blank=True)
+    signed_text = models.TextField(_("text signed"), blank=True)
 
     class Meta:
         verbose_name = _("guardian consent")

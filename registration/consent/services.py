@@ -27,6 +27,8 @@ from registration.models import (
 from registration.outbox.services import enqueue_message
 
 REMINDER_AFTER_DAYS = (3, 7)
+# The language every event's consent text is written in first.
+FALLBACK_LANGUAGE = "en"
 
 
 def age_on(born: date, day: date) -> int:
@@ -62,8 +64,15 @@ def check_age(
     return None
 
 
-def current_consent_text(event: Event) -> ConsentText | None:
-    return event.consent_texts.order_by("-version").first()
+def current_consent_text(
+    event: Event, *, language: str = FALLBACK_LANGUAGE
+) -> ConsentText | None:
+    """The latest version in `language`; without one, the latest English version."""
+    texts = event.consent_texts.order_by("-version")
+    return (
+        texts.filter(language=language).first()
+        or texts.filter(language=FALLBACK_LANGUAGE).first()
+    )
 
 
 def request_guardian_consent(
@@ -111,13 +120,16 @@ def sign_guardian_consent(
     photo_release: bool = False,
     ip_address: str | None = None,
     user_agent: str = "",
+    language: str | None = None,
     now: datetime | None = None,
 ) -> GuardianConsent:
     """Record the guardian's signature on the version of the text they were shown.
 
     Stores who (the typed name), when, from which IP and browser, and which
-    ConsentText; the medical and emergency details go to YouthDetails. The
-    ActivityLog entry holds only the version, never those details.
+    ConsentText with a copy of its title, text, language and version; the
+    medical and emergency details go to YouthDetails. `language` is the one the
+    guardian reads (default: the text's); the text must be the current one for
+    it. The ActivityLog entry holds only the version, never those details.
     """
     now = now or timezone.now()
     errors = _signature_errors(
@@ -129,7 +141,7 @@ def sign_guardian_consent(
     if errors:
         raise ConsentInvalid(errors)
     event = youth.attendee.order.event
-    current = current_consent_text(event)
+    current = current_consent_text(event, language=language or consent_text.language)
     if current is None or current.pk != consent_text.pk:
         raise ConsentError(
             _(
@@ -244,12 +256,19 @@ def _record_signature(
         ip_address=ip_address or None,
         user_agent=(user_agent or "")[:300],
         photo_release=photo_release,
+        signed_language=consent_text.language,
+        signed_version=consent_text.version,
+        signed_title=consent_text.title,
+        signed_text=consent_text.body,
     )
     log_activity(
         youth.attendee,
         action="consent.signed",
         event=event,
-        data={"consent_text_version": consent_text.version},
+        data={
+            "consent_text_version": consent_text.version,
+            "consent_text_language": consent_text.language,
+        },
     )
     return consent
 

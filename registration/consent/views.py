@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -38,7 +39,9 @@ def consent_form(request, token: str):
         )
     attendee = youth.attendee
     event = attendee.order.event
-    text = current_consent_text(event)
+    # The guardian reads the page's language; without a text in it, English.
+    language = translation.get_language()
+    text = current_consent_text(event, language=language)
     context = {
         "youth": youth,
         "attendee": attendee,
@@ -63,6 +66,7 @@ def consent_form(request, token: str):
             photo_release=context["photo_release"],
             ip_address=request.META.get("REMOTE_ADDR"),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            language=language,
             **values,
         )
     except ConsentInvalid as exc:

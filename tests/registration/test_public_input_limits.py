@@ -699,8 +699,9 @@ NOT_FROM_OUTSIDE = {
     | {"currency"},  # all set by registration/orders/services/placement.py
     Attendee: {"secret"},
     YouthDetails: {"consent_token"},
-    # The browser's User-Agent header, cut to its 300 characters (fitted).
-    GuardianConsent: {"user_agent"},
+    # The browser's User-Agent header, cut to its 300 characters (fitted); the
+    # copy of the consent text signed, from the ConsentText row staff wrote.
+    GuardianConsent: {"user_agent", "signed_language", "signed_title", "signed_text"},
     # The page's language, the service's status and token.
     WaitingListEntry: {"language", "status", "token"},
     TravelPlan: {"visa_letter_status"},

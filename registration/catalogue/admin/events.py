@@ -15,6 +15,13 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from registration import admin_menus
 from registration.catalogue.admin.forms import EventAdminForm, VoucherAdminForm
+from registration.catalogue.admin.inline_panels import (
+    EXTRA_PANELS,
+    QUESTION_PANELS,
+    TICKET_TYPE_PANELS,
+)
+from registration.catalogue.admin.missing import MissingTranslationsPanel
+from registration.catalogue.admin.translated import side_by_side, stacked
 from registration.models import Event, Voucher
 
 
@@ -32,7 +39,7 @@ class EventViewSet(ModelViewSet):
         [
             ObjectList(
                 [
-                    FieldPanel("name"),
+                    side_by_side(Event, "name"),
                     FieldRowPanel([FieldPanel("slug"), FieldPanel("kind")]),
                     MultiFieldPanel(
                         [
@@ -87,20 +94,44 @@ class EventViewSet(ModelViewSet):
             ),
             ObjectList(
                 [
+                    side_by_side(Event, "summary"),
+                    stacked(Event, "terms"),
+                    stacked(Event, "email_note"),
+                    MissingTranslationsPanel(heading=_("Missing translations")),
+                ],
+                heading=_("Texts and translations"),
+            ),
+            ObjectList(
+                [
                     InlinePanel(
                         "ticket_types",
                         heading=_("Ticket types"),
                         label=_("Ticket type"),
+                        panels=TICKET_TYPE_PANELS,
                     )
                 ],
                 heading=_("Ticket types"),
             ),
             ObjectList(
-                [InlinePanel("extras", heading=_("Extras"), label=_("Extra"))],
+                [
+                    InlinePanel(
+                        "extras",
+                        heading=_("Extras"),
+                        label=_("Extra"),
+                        panels=EXTRA_PANELS,
+                    )
+                ],
                 heading=_("Extras"),
             ),
             ObjectList(
-                [InlinePanel("questions", heading=_("Questions"), label=_("Question"))],
+                [
+                    InlinePanel(
+                        "questions",
+                        heading=_("Questions"),
+                        label=_("Question"),
+                        panels=QUESTION_PANELS,
+                    )
+                ],
                 heading=_("Questions"),
             ),
         ],

@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import json
 
+from django.conf import settings
 from django.db import connection, models
 
 from registration.models import (
@@ -56,6 +57,13 @@ ATTENDEE_FIELDS = [
     "country",
 ]
 ORDER_FIELDS = ["id", "status", "event_id", "admit_before_payment", "tickets_blocked"]
+# The name and badge role in every language too (catalogue/translation.py), so the
+# answer reads the volunteer's language without loading the deferred columns.
+TRANSLATED_TICKET_TYPE_FIELDS = [
+    f"{name}_{code}"
+    for name in ("name", "badge_role")
+    for code, _n in settings.LANGUAGES
+]
 TICKET_TYPE_FIELDS = [
     "id",
     "name",
@@ -64,6 +72,7 @@ TICKET_TYPE_FIELDS = [
     "min_age",
     "max_age",
     "requires_guardian_consent",
+    *TRANSLATED_TICKET_TYPE_FIELDS,
 ]
 
 
@@ -267,6 +276,7 @@ def lock_scanned_attendee(
             "min_age": row["scan_tt_min_age"],
             "max_age": row["scan_tt_max_age"],
             "requires_guardian_consent": bool(row["scan_tt_requires_guardian_consent"]),
+            **{name: row[f"scan_tt_{name}"] for name in TRANSLATED_TICKET_TYPE_FIELDS},
         },
     )
     attendee.delegation = (

@@ -125,13 +125,13 @@ def _answer_field(question) -> forms.Field:
     }
     if question.kind == QuestionKind.MULTIPLE_CHOICE:
         return forms.MultipleChoiceField(
-            choices=[(c, c) for c in question.choice_list],
+            choices=question.choice_options,
             widget=forms.CheckboxSelectMultiple,
             **common,
         )
     if question.kind == QuestionKind.CHOICE:
         return forms.ChoiceField(
-            choices=[("", "—"), *((c, c) for c in question.choice_list)], **common
+            choices=[("", "—"), *question.choice_options], **common
         )
     if question.kind == QuestionKind.YES_NO:
         return forms.ChoiceField(

@@ -6,6 +6,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from rest_framework import serializers
 
+from registration.api.language import TranslationsField
 from registration.catalogue.selectors import CatalogueItem
 from registration.columns import ColumnText
 from registration.models import Attendee, Event, Order, PaymentMethod, YouthDetails
@@ -37,11 +38,14 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class EventListSerializer(serializers.ModelSerializer):
+    name_translations = TranslationsField("name")
+
     class Meta:
         model = Event
         fields = [
             "slug",
             "name",
+            "name_translations",
             "kind",
             "starts_at",
             "ends_at",
@@ -58,7 +62,9 @@ class EventListSerializer(serializers.ModelSerializer):
 class TicketTypeOfferSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="item.pk")
     name = serializers.CharField(source="item.name")
+    name_translations = TranslationsField("name", source="item")
     description = serializers.CharField(source="item.description")
+    description_translations = TranslationsField("description", source="item")
     price = serializers.DecimalField(
         max_digits=12, decimal_places=2, source="item.price"
     )
@@ -82,12 +88,16 @@ class TicketTypeOfferSerializer(serializers.Serializer):
     requires_guardian_consent = serializers.BooleanField(
         source="item.requires_guardian_consent"
     )
+    badge_role = serializers.CharField(source="item.badge_role")
+    badge_role_translations = TranslationsField("badge_role", source="item")
 
 
 class ExtraOfferSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="item.pk")
     name = serializers.CharField(source="item.name")
+    name_translations = TranslationsField("name", source="item")
     description = serializers.CharField(source="item.description")
+    description_translations = TranslationsField("description", source="item")
     price = serializers.DecimalField(
         max_digits=12, decimal_places=2, source="item.price"
     )
@@ -99,13 +109,26 @@ class ExtraOfferSerializer(serializers.Serializer):
 class QuestionSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     label = serializers.CharField()
+    label_translations = TranslationsField("label")
     kind = serializers.CharField()
     required = serializers.BooleanField()
     help_text = serializers.CharField()
-    choices = serializers.ListField(child=serializers.CharField(), source="choice_list")
+    help_text_translations = TranslationsField("help_text")
+    choices = serializers.ListField(
+        child=serializers.CharField(),
+        source="choice_list",
+        help_text="The values to send as answers (the English options).",
+    )
+    choice_labels = serializers.SerializerMethodField(
+        help_text="The options in the response's language, in the order of choices."
+    )
+    choices_translations = TranslationsField("choices")
     ticket_types = serializers.SerializerMethodField(
         help_text="Ticket type ids asked; empty: every attendee."
     )
+
+    def get_choice_labels(self, question) -> list[str]:
+        return [label for _value, label in question.choice_options]
 
     def get_ticket_types(self, question) -> list[int]:
         return sorted(tt.pk for tt in question.ticket_types.all())
@@ -116,10 +139,16 @@ class EventDetailSerializer(EventListSerializer):
     ticket_types = serializers.SerializerMethodField()
     extras = serializers.SerializerMethodField()
     questions = QuestionSerializer(many=True, source="question_list")
+    summary_translations = TranslationsField("summary")
+    terms_translations = TranslationsField("terms")
 
     class Meta(EventListSerializer.Meta):
         fields = [
             *EventListSerializer.Meta.fields,
+            "summary",
+            "summary_translations",
+            "terms",
+            "terms_translations",
             "venue",
             "address",
             "payment_term_days",

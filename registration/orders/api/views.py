@@ -8,6 +8,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from registration.api.language import LANG_PARAMETER, InRequestLanguage
 from registration.api.permissions import StaffWithPermissions
 from registration.catalogue.selectors import get_event_catalogue
 from registration.models import Attendee, Event, Order
@@ -53,7 +54,7 @@ def buyer_data(values: dict) -> BuyerData:
     return BuyerData(**values, privacy_accepted_at=timezone.now() if accepted else None)
 
 
-class EventList(generics.ListAPIView):
+class EventList(InRequestLanguage, generics.ListAPIView):
     """All events, soonest first."""
 
     queryset = Event.objects.order_by("starts_at", "pk")
@@ -61,18 +62,23 @@ class EventList(generics.ListAPIView):
     permission_classes = [StaffWithPermissions]
     required_permissions = {"GET": ["registration.view_event"]}
 
-    @extend_schema(responses={200: EventListSerializer(many=True), **ERRORS})
+    @extend_schema(
+        parameters=[LANG_PARAMETER],
+        responses={200: EventListSerializer(many=True), **ERRORS},
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
 
-class EventDetail(APIView):
+class EventDetail(InRequestLanguage, APIView):
     """One event with its ticket types, extras, prices, seats left and questions."""
 
     permission_classes = [StaffWithPermissions]
     required_permissions = {"GET": ["registration.view_event"]}
 
-    @extend_schema(responses={200: EventDetailSerializer, **ERRORS})
+    @extend_schema(
+        parameters=[LANG_PARAMETER], responses={200: EventDetailSerializer, **ERRORS}
+    )
     def get(self, request, slug: str):
         event = get_object_or_404(Event, slug=slug)
         ticket_types, extras, availability = get_event_catalogue(event)

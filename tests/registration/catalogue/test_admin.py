@@ -61,7 +61,15 @@ def ticket_type_form(index: int, **fields) -> dict[str, str]:
         "badge_layout": "a6",
         **fields,
     }
-    return {f"ticket_types-{index}-{name}": value for name, value in values.items()}
+    return {
+        f"ticket_types-{index}-{in_english(name)}": value
+        for name, value in values.items()
+    }
+
+
+def in_english(name: str) -> str:
+    """A translated text is posted as its English field (catalogue/translation.py)."""
+    return f"{name}_en" if name in {"name", "description", "badge_role"} else name
 
 
 def event_post(*ticket_types: dict[str, str], **fields) -> dict[str, str]:
@@ -90,7 +98,7 @@ def event_post(*ticket_types: dict[str, str], **fields) -> dict[str, str]:
     }
     for form in ticket_types:
         data.update(form)
-    return data
+    return {in_english(name): value for name, value in data.items()}
 
 
 # --- Access --------------------------------------------------------------------------
@@ -311,10 +319,10 @@ def test_question_limited_to_another_events_ticket_type_is_refused(staff_client)
             "questions-0-id": "",
             "questions-0-ORDER": "1",
             "questions-0-DELETE": "",
-            "questions-0-label": "Dietary needs",
+            "questions-0-label_en": "Dietary needs",
             "questions-0-kind": "text",
-            "questions-0-help_text": "",
-            "questions-0-choices": "",
+            "questions-0-help_text_en": "",
+            "questions-0-choices_en": "",
             "questions-0-ticket_types": str(foreign.pk),
         }
     )

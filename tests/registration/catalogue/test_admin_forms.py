@@ -56,7 +56,7 @@ def test_event_form_names_the_field_and_keeps_the_input_when_it_ends_too_early(
     url = f"/admin/events/edit/{event.pk}/"
 
     response, _ = _edit(
-        staff_client, url, name="Renamed summit", ends_at="2000-01-01 10:00"
+        staff_client, url, name_en="Renamed summit", ends_at="2000-01-01 10:00"
     )
 
     assert response.status_code == 200

@@ -30,6 +30,7 @@ def test_event_list_gives_every_event_soonest_first(api, django_assert_num_queri
     assert set(response.json()[0]) == {
         "slug",
         "name",
+        "name_translations",
         "kind",
         "starts_at",
         "ends_at",
@@ -62,7 +63,9 @@ def test_event_detail_shows_prices_and_seats_left(api):
         {
             "id": delegate.pk,
             "name": "Delegate",
+            "name_translations": {"en": "Delegate", "es": "", "fr": ""},
             "description": "",
+            "description_translations": {"en": "", "es": "", "fr": ""},
             "price": "450.00",
             "member_price": "375.00",
             "capacity": 10,
@@ -76,13 +79,17 @@ def test_event_detail_shows_prices_and_seats_left(api):
             "min_age": None,
             "max_age": None,
             "requires_guardian_consent": False,
+            "badge_role": "",
+            "badge_role_translations": {"en": "", "es": "", "fr": ""},
         }
     ]
     assert body["extras"] == [
         {
             "id": gala.pk,
             "name": "Gala",
+            "name_translations": {"en": "Gala", "es": "", "fr": ""},
             "description": "",
+            "description_translations": {"en": "", "es": "", "fr": ""},
             "price": "85.00",
             "capacity": 5,
             "seats_left": 5,
@@ -93,10 +100,14 @@ def test_event_detail_shows_prices_and_seats_left(api):
         {
             "id": question.pk,
             "label": "Diet",
+            "label_translations": {"en": "Diet", "es": "", "fr": ""},
             "kind": "text",
             "required": False,
             "help_text": "",
+            "help_text_translations": {"en": "", "es": "", "fr": ""},
             "choices": [],
+            "choice_labels": [],
+            "choices_translations": {"en": "", "es": "", "fr": ""},
             "ticket_types": [],
         }
     ]

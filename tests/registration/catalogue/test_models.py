@@ -188,7 +188,23 @@ def test_choice_question_with_one_option_is_an_error_on_choices():
     )
 
     assert errors_of(question) == {
-        "choices": ["A choice question needs at least two options, one per line."]
+        "choices_en": ["A choice question needs at least two options, one per line."]
+    }
+
+
+def test_translated_choices_need_as_many_options_as_english():
+    question = QuestionFactory.build(
+        event=EventFactory(),
+        kind=QuestionKind.CHOICE,
+        choices="Small\nLarge",
+        choices_es="Pequeña\nMediana\nGrande",
+        choices_fr="Petite\nGrande",
+    )
+
+    assert errors_of(question) == {
+        "choices_es": [
+            "Give as many options as in English, in the same order, or none."
+        ]
     }
 
 

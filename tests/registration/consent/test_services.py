@@ -180,7 +180,7 @@ def test_sign_guardian_consent_records_who_when_where_and_version(summit, youth_
     assert details.medical_notes == "Peanut allergy"
     assert Attendee.objects.get(pk=person.pk).consent_missing is False
     entry = ActivityLog.objects.get(action="consent.signed")
-    assert entry.data == {"consent_text_version": 2}
+    assert entry.data == {"consent_text_version": 2, "consent_text_language": "en"}
 
 
 def test_consent_cannot_be_signed_twice(summit, youth_ticket):

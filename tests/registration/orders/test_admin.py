@@ -383,6 +383,7 @@ def test_new_consent_text_gets_the_next_version(client, manager, summit):
         reverse("consent_texts:add"),
         {
             "event": summit.pk,
+            "language": "en",
             "version": "",
             "title": "Summit consent 2027",
             "body": "Participation, medical information, photo release.",
