@@ -19,13 +19,16 @@ from django.utils import timezone
 
 from registration.downloads import content_disposition, download_headers
 from registration.models import (
+    AttendanceCertificate,
     BadgePrintJob,
+    CertificateJob,
     CreditNote,
     DelegationInvoice,
     ExportJob,
     Invoice,
     Mailing,
     MailingJob,
+    ProgrammeSession,
 )
 from registration.payments import services as payments
 from tests.factories import AttendeeFactory, UserFactory
@@ -50,6 +53,9 @@ DOWNLOAD_CALLS = {
     "registration.documents.admin:BadgeJobPdfView.get": ["badge_job"],
     "registration.documents.admin:ReprintBadgeView.post": ["badge_reprint"],
     "registration.mailings.admin.mailings:ReportFileView.get": ["mailing_report"],
+    "registration.programme.admin:CertificateJobPdfView.get": ["certificate_job"],
+    "registration.programme.views:own_certificate": ["certificate"],
+    "registration.programme.views:session_ics": ["session_ics"],
     "registration.travel.admin.travel:_letters_pdf": ["visa_letter"],
     "registration.travel.admin.travel:stream_csv": ["manifest_csv", "rooming_csv"],
     "registration.travel.admin.travel:ManifestView.get": ["manifest_pdf"],
@@ -246,6 +252,18 @@ def world(db, client):
         mailing=mailing, requested_by=admin, status="done"
     )
     report.report.save("walk.csv", ContentFile(b"E-mail\r\n"))
+    session = ProgrammeSession.objects.create(
+        event=event,
+        title="Youth and city diplomacy",
+        room="Room 201",
+        starts_at=event.starts_at,
+        ends_at=event.starts_at + timedelta(hours=1),
+    )
+    certificates = CertificateJob.objects.create(
+        event=event, requested_by=admin, total=1, status="done"
+    )
+    certificates.pdf.save("walk.pdf", ContentFile(b"%PDF-1.7\n"))
+    AttendanceCertificate.objects.create(attendee=attendee, code="WALK2099")
     AttendeeFactory(order=paid, ticket_type=attendee.ticket_type)
     client.force_login(admin)
     return {
@@ -259,6 +277,8 @@ def world(db, client):
         "export": export,
         "badges": badges,
         "mailing": mailing,
+        "session": session,
+        "certificates": certificates,
     }
 
 
@@ -331,6 +351,25 @@ WALKS = {
     "badge_job": (
         lambda c, w: c.get(reverse("badges:pdf", args=[w["badges"].pk])),
         True,
+    ),
+    "certificate_job": (
+        lambda c, w: c.get(reverse("certificates:pdf", args=[w["certificates"].pk])),
+        True,
+    ),
+    "certificate": (
+        lambda c, w: c.get(
+            reverse("registration:own_certificate", args=[w["attendee"].secret])
+        ),
+        True,
+    ),
+    "session_ics": (
+        lambda c, w: c.get(
+            reverse(
+                "registration:session_ics",
+                args=[w["event"].slug, w["session"].pk],
+            )
+        ),
+        False,
     ),
     "mailing_report": (
         lambda c, w: c.get(reverse("mailings:file", args=[w["mailing"].pk])),
