@@ -125,6 +125,57 @@ def _column(model, field: str) -> str:
 
 
 @functools.cache
+def _on_list_sql(*, session: bool, all_ticket_types: bool) -> str:
+    """1 when the attendee is on the list (its parameters: the list or session id)."""
+    a = Attendee
+    if session:
+        # A room host's list: on it are the people signed up for its session.
+        su = SessionSignup
+        return (
+            f"CASE WHEN EXISTS (SELECT 1 FROM {_table(su)} su"
+            f" WHERE su.{_column(su, 'session')} = %s"
+            f" AND su.{_column(su, 'attendee')} = a.{_column(a, 'id')})"
+            " THEN 1 ELSE 0 END"
+        )
+    if all_ticket_types:
+        return "1"
+    types = CheckInList.ticket_types.through
+    extras = CheckInList.extras.through
+    return (
+        f"CASE WHEN EXISTS (SELECT 1 FROM {_table(types)} lt"
+        f" WHERE lt.{_column(types, 'checkinlist')} = %s"
+        f" AND lt.{_column(types, 'tickettype')} = a.{_column(a, 'ticket_type')})"
+        f" OR EXISTS (SELECT 1 FROM {_table(AttendeeExtra)} ae"
+        f" JOIN {_table(extras)} le"
+        f" ON le.{_column(extras, 'extra')} = ae.{_column(AttendeeExtra, 'extra')}"
+        f" WHERE ae.{_column(AttendeeExtra, 'attendee')} = a.{_column(a, 'id')}"
+        f" AND le.{_column(extras, 'checkinlist')} = %s)"
+        " THEN 1 ELSE 0 END"
+    )
+
+
+def _extras_json_sql() -> str:
+    """The extras the person bought, for the volunteer's screen, in the same
+    round trip: a JSON array of [sort order, id, name], sorted by the caller."""
+    a = Attendee
+    if connection.vendor == "postgresql":
+        aggregate = "json_agg(json_build_array(e.{so}, e.{id}, e.{name}))"
+    else:
+        aggregate = "json_group_array(json_array(e.{so}, e.{id}, e.{name}))"
+    return (
+        "(SELECT "
+        + aggregate.format(
+            so=_column(Extra, "sort_order"),
+            id=_column(Extra, "id"),
+            name=_column(Extra, "name"),
+        )
+        + f" FROM {_table(AttendeeExtra)} ax"
+        f" JOIN {_table(Extra)} e"
+        f" ON e.{_column(Extra, 'id')} = ax.{_column(AttendeeExtra, 'extra')}"
+        f" WHERE ax.{_column(AttendeeExtra, 'attendee')} = a.{_column(a, 'id')})"
+    )
+
+
 def _attendee_sql(
     *, by_secret: bool, all_ticket_types: bool, lock: bool, session: bool = False
 ) -> str:
@@ -141,49 +192,8 @@ def _attendee_sql(
         f"t.{_column(TicketType, name)} AS scan_tt_{name}"
         for name in TICKET_TYPE_FIELDS[1:]
     )
-    if session:
-        # A room host's list: on it are the people signed up for its session.
-        su = SessionSignup
-        on_list = (
-            f"CASE WHEN EXISTS (SELECT 1 FROM {_table(su)} su"
-            f" WHERE su.{_column(su, 'session')} = %s"
-            f" AND su.{_column(su, 'attendee')} = a.{_column(a, 'id')})"
-            " THEN 1 ELSE 0 END"
-        )
-    elif all_ticket_types:
-        on_list = "1"
-    else:
-        types = CheckInList.ticket_types.through
-        extras = CheckInList.extras.through
-        on_list = (
-            f"CASE WHEN EXISTS (SELECT 1 FROM {_table(types)} lt"
-            f" WHERE lt.{_column(types, 'checkinlist')} = %s"
-            f" AND lt.{_column(types, 'tickettype')} = a.{_column(a, 'ticket_type')})"
-            f" OR EXISTS (SELECT 1 FROM {_table(AttendeeExtra)} ae"
-            f" JOIN {_table(extras)} le"
-            f" ON le.{_column(extras, 'extra')} = ae.{_column(AttendeeExtra, 'extra')}"
-            f" WHERE ae.{_column(AttendeeExtra, 'attendee')} = a.{_column(a, 'id')}"
-            f" AND le.{_column(extras, 'checkinlist')} = %s)"
-            " THEN 1 ELSE 0 END"
-        )
-    # The extras the person bought, for the volunteer's screen, in the same
-    # round trip: a JSON array of [sort order, id, name], sorted by the caller.
-    if connection.vendor == "postgresql":
-        aggregate = "json_agg(json_build_array(e.{so}, e.{id}, e.{name}))"
-    else:
-        aggregate = "json_group_array(json_array(e.{so}, e.{id}, e.{name}))"
-    extras_json = (
-        "(SELECT "
-        + aggregate.format(
-            so=_column(Extra, "sort_order"),
-            id=_column(Extra, "id"),
-            name=_column(Extra, "name"),
-        )
-        + f" FROM {_table(AttendeeExtra)} ax"
-        f" JOIN {_table(Extra)} e"
-        f" ON e.{_column(Extra, 'id')} = ax.{_column(AttendeeExtra, 'extra')}"
-        f" WHERE ax.{_column(AttendeeExtra, 'attendee')} = a.{_column(a, 'id')})"
-    )
+    on_list = _on_list_sql(session=session, all_ticket_types=all_ticket_types)
+    extras_json = _extras_json_sql()
     # A badge's secret finds its ticket whatever the event (the door answers
     # `wrong_event`); an attendee id, which a device only has from its own
     # event's search or sync, finds nobody of another event.
